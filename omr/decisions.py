@@ -1,0 +1,111 @@
+"""Decisions per item or grid column from its bubbles' levels (SPEC §5).
+
+Levels are decided as the integers 0–15 reported in the record; the unrounded
+level only serves to flag, as ``uncertain``, a decision that a level within
+UNCERTAIN_BAND of a threshold would turn. Thresholds come from the form
+(:class:`sample_sheets.model.MarkThresholds`); the rules are in docs/omr.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sample_sheets.model import MarkThresholds
+
+OMIT, MULTIPLE = "", "*"
+INFO_FLAGS = ("omit", "erasure", "changed")
+REVIEW_FLAGS = ("multiple", "light", "uncertain")
+"""Flags that send a key to an editor; the others only inform."""
+UNCERTAIN_BAND = 0.5
+"""Levels (unrounded) closer than this to a decision boundary are uncertain."""
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What one key (item, grid column, code, task) reads.
+
+    ``value``: the option code, OMIT ("") or MULTIPLE ("*"); for a key of a
+    multiple-selection field, the marked codes in printed order. ``erased``:
+    options read as erasures (lighter than a mark, darker than blank).
+    ``changed``: (original, final) when an erasure lies under a final mark.
+    ``reason``: the rule that decided, in words.
+    """
+
+    value: str
+    flags: tuple[str, ...]
+    erased: tuple[str, ...]
+    changed: tuple[str, str] | None
+    reason: str
+
+
+def decide(options: tuple[str, ...], level: np.ndarray, measured: np.ndarray,
+           thresholds: MarkThresholds, single: bool = True) -> Decision:
+    """Decide a key from its options' unrounded levels (float, 0–15) and
+    whether each bubble could be measured."""
+    ints = np.rint(level).astype(int)
+    marks = [i for i in np.argsort(-level, kind="stable") if ints[i] >= thresholds.count_from]
+    erased = [i for i in np.argsort(-level, kind="stable")
+              if thresholds.erasure_from <= ints[i] < thresholds.count_from]
+    if not single:
+        value = "".join(options[i] for i in sorted(marks))
+        return _finish(options, value, marks, erased, ints, level, measured, thresholds,
+                       "marked boxes" if marks else "no mark", [])
+    if not marks:
+        return _finish(options, OMIT, [], erased, ints, level, measured, thresholds, "no mark",
+                       [])
+    top, rest = marks[0], marks[1:]
+    if rest and ints[top] - ints[rest[0]] < thresholds.margin:
+        reason = (f"{options[top]} ({ints[top]}) and {options[rest[0]]} ({ints[rest[0]]}) "
+                  f"within the margin {thresholds.margin}")
+        return _finish(options, MULTIPLE, marks, erased, ints, level, measured, thresholds,
+                       reason, marks)
+    reason = f"mark {options[top]} ({ints[top]})"
+    if rest:
+        reason += f", darker than {options[rest[0]]} by {ints[top] - ints[rest[0]]}"
+    return _finish(options, options[top], [top], rest + erased, ints, level, measured,
+                   thresholds, reason, marks)
+
+
+def _finish(options, value, marks, erased, ints, level, measured, t: MarkThresholds,
+            reason: str, competing: list) -> Decision:
+    """Flags for a decided key. ``marks``: indices of the options forming the
+    value; ``erased``: indices read as erasures; ``competing``: the counted
+    marks, darkest first, whose difference the margin rule judged."""
+    flags = []
+    if value == OMIT:
+        flags.append("omit")
+    if erased:
+        flags.append("erasure")
+    changed = None
+    if erased and value not in (OMIT, MULTIPLE):
+        flags.append("changed")
+        changed = (options[erased[0]], value)
+    if value == MULTIPLE:
+        flags.append("multiple")
+    if any(ints[i] <= t.light_at_or_below for i in marks):
+        flags.append("light")
+    doubt = _doubt(competing, level, measured, t)
+    if doubt:
+        flags.append("uncertain")
+        reason = f"{reason}; uncertain: {doubt}"
+    names = [options[i] for i in erased]
+    if names:
+        reason += "; erased " + ", ".join(f"{options[i]} ({ints[i]})" for i in erased)
+    return Decision(value, tuple(flags), tuple(names), changed, reason)
+
+
+def _doubt(competing, level, measured, t: MarkThresholds) -> str:
+    """Why the decision is not sure, or "" when it is."""
+    if not measured.all():
+        return "bubble off the image"
+    boundary = t.count_from - 0.5
+    near = np.abs(level - boundary) < UNCERTAIN_BAND
+    if near.any():
+        return f"level {level[near.argmax()]:.1f} at the mark threshold {t.count_from}"
+    if len(competing) >= 2:
+        gap = level[competing[0]] - level[competing[1]]
+        if abs(gap - (t.margin - 0.5)) < UNCERTAIN_BAND:
+            return f"difference {gap:.1f} at the margin {t.margin}"
+    return ""

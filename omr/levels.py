@@ -1,0 +1,120 @@
+"""Bubble levels: each bubble's darkness on the 0–15 scale.
+
+A bubble is measured over an elliptical stencil filling its outline, leaving
+out every stencil point where the blank form itself prints ink (the outline and
+the option letter), as found once on a render of the blank page. The gray mean
+of the remaining points is placed between the page's own paper level (0) and
+the darkness of a full pencil mark, itself a fixed share of the page's printed
+black (the registration marks): a light scan and a dark scan read alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from omr.registration import Registration
+from omr.sampling import grid_stencil, sample
+from sample_sheets.model import Form, Page
+
+STEP_IN = 0.01
+"""Stencil pitch, inches (3 px at 300 dpi, 2 at 200)."""
+STENCIL_FILL = 0.9
+"""Stencil ellipse axes as a share of the bubble's printed width and height."""
+FULL_MARK_DARKNESS = 0.62
+"""Darkness of a full dark pencil mark (level 15) as a share of paper − printed black."""
+TEMPLATE_DPI = 300
+INK_CLEARANCE_IN = 0.008
+"""Stencil points closer than this to the blank form's printed ink are left out."""
+
+Renderer = Callable[[Form, int], np.ndarray]
+"""Renders the blank page ``page_number`` of a form at TEMPLATE_DPI, uint8 gray."""
+
+
+@dataclass(frozen=True)
+class StencilGroup:
+    """Bubbles of one printed size: their indices in ``Page.bubbles``, centres
+    (n, 2) inches, stencil (k, 2) inches and weights (n, k) — 1.0 for stencil
+    points over blank paper on the blank form, 0.0 over its printed ink."""
+
+    index: np.ndarray
+    centres_in: np.ndarray
+    stencil_in: np.ndarray
+    weights: np.ndarray
+
+
+@dataclass(frozen=True)
+class PageTemplate:
+    """Everything about a page's bubbles that does not depend on the scan."""
+
+    groups: tuple[StencilGroup, ...]
+    count: int
+
+
+def build_template(page: Page, blank: np.ndarray) -> PageTemplate:
+    """Stencils and ink-free weights for every bubble of ``page`` from ``blank``,
+    the blank page rendered at TEMPLATE_DPI (uint8 gray, 255 paper)."""
+    ink = _ink_mask(blank)
+    arr = page.bubble_array
+    groups = []
+    for size in np.unique(arr[:, 2:4], axis=0) if len(arr) else ():
+        index = np.flatnonzero((arr[:, 2] == size[0]) & (arr[:, 3] == size[1]))
+        stencil = grid_stencil(size[0] * STENCIL_FILL, size[1] * STENCIL_FILL, STEP_IN,
+                               ellipse=True)
+        centres = arr[index, :2]
+        pts = np.rint((centres[:, None, :] + stencil[None]) * TEMPLATE_DPI).astype(int)
+        np.clip(pts[..., 0], 0, ink.shape[1] - 1, out=pts[..., 0])
+        np.clip(pts[..., 1], 0, ink.shape[0] - 1, out=pts[..., 1])
+        weights = 1.0 - ink[pts[..., 1], pts[..., 0]].astype(np.float32)
+        groups.append(StencilGroup(index, centres, stencil, weights))
+    return PageTemplate(tuple(groups), len(arr))
+
+
+def _ink_mask(blank: np.ndarray) -> np.ndarray:
+    """bool mask of printed ink on a blank render, grown by INK_CLEARANCE_IN."""
+    grow = max(int(round(INK_CLEARANCE_IN * TEMPLATE_DPI)), 1)
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow + 1, 2 * grow + 1))
+    return cv2.dilate((blank < 192).astype(np.uint8), kernel) > 0
+
+
+class TemplateCache:
+    """Page templates per (form, page), built on first use with ``renderer``."""
+
+    def __init__(self, renderer: Renderer):
+        self._renderer = renderer
+        self._templates: dict[tuple[int, int], tuple[Form, PageTemplate]] = {}
+
+    def get(self, form: Form, page: Page) -> PageTemplate:
+        key = (id(form), page.number)
+        if key not in self._templates:
+            blank = self._renderer(form, page.number)
+            self._templates[key] = (form, build_template(page, blank))
+        return self._templates[key][1]
+
+
+@dataclass(frozen=True)
+class Levels:
+    """Per bubble of a page, in ``Page.bubbles`` order: ``level`` float (0–15,
+    unrounded) and ``measured`` (False where the bubble lies off the image)."""
+
+    level: np.ndarray
+    measured: np.ndarray
+
+
+def bubble_levels(image: np.ndarray, reg: Registration, template: PageTemplate,
+                  paper: float) -> Levels:
+    """Levels of every bubble of a registered page (vectorised per size group)."""
+    level = np.zeros(template.count)
+    measured = np.ones(template.count, dtype=bool)
+    ink_range = max(paper - reg.black, 1.0) * FULL_MARK_DARKNESS
+    for group in template.groups:
+        values, inside = sample(image, reg, group.centres_in, group.stencil_in)
+        weight = group.weights.sum(axis=1)
+        mean = np.einsum("nk,nk->n", values.astype(np.float32), group.weights) / np.maximum(
+            weight, 1.0)
+        level[group.index] = np.clip((paper - mean) / ink_range * 15.0, 0.0, 15.0)
+        measured[group.index] = inside & (weight > 0)
+    return Levels(level, measured)

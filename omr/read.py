@@ -1,0 +1,200 @@
+"""Reading pages: image → MarkRecord, and image files → one record per page.
+
+The page identifies its form and page number from its page-id strip; passing
+``form`` limits the search to that form. A page that cannot be read is a record
+with ``status`` "exception" and the reason, never a raised error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from omr import barcodes
+from omr.decisions import decide
+from omr.errors import ReadError
+from omr.identify import Identified, identify
+from omr.image_io import DEFAULT_MAX_PIXELS, read_image_file
+from omr.levels import TEMPLATE_DPI, Levels, TemplateCache, bubble_levels
+from omr.record import CodeRead, KeyRead, MarkRecord, RegistrationQuality
+from omr.registration import Registration
+from omr.sampling import paper_level
+from sample_sheets.codes import lithocode_valid
+from sample_sheets.model import Field, Form
+
+BLANK_INK_SHARE = 0.002
+"""A page that cannot be registered and has less than this share of inked
+pixels (darker than half the paper level) is a blank page."""
+LABEL_INK_SHARE = 0.02
+"""A label area with less than this share of inked pixels holds no label."""
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """How files are decoded: ``reduce`` 2 decodes JPEG at half size (faster,
+    see docs/omr.md for its accuracy); ``max_pixels`` refuses larger pages."""
+
+    reduce: int = 1
+    max_pixels: int = DEFAULT_MAX_PIXELS
+
+
+def _render_blank(form: Form, page_number: int) -> np.ndarray:
+    from sample_sheets.render import render_page
+
+    return render_page(form, page_number, dpi=TEMPLATE_DPI)
+
+
+DEFAULT_TEMPLATES = TemplateCache(_render_blank)
+
+
+def read_page(image: np.ndarray, forms: dict[str, Form], form: Form | None = None, *,
+              name: str = "", frame: int = 0, scale: float = 1.0,
+              templates: TemplateCache = DEFAULT_TEMPLATES) -> MarkRecord:
+    """Read one page image (uint8 gray, (rows, columns)).
+
+    ``forms``: the known forms by id; ``form``: the page's form when known.
+    ``name`` and ``frame`` identify the image in the record; ``scale`` is the
+    factor from ``image`` pixels to the pixels of the full-size scan (2 for a
+    half-size decode), so that record boxes are full-size pixels.
+    """
+    image = np.ascontiguousarray(image)
+    size = (int(image.shape[1] * scale), int(image.shape[0] * scale))
+    try:
+        return _read(image, {form.id: form} if form else forms, name, frame, scale, size,
+                     templates)
+    except ReadError as exc:
+        return MarkRecord(name, frame, "exception", exc.reason, size=size)
+
+
+def read_file(path: str | Path, forms: dict[str, Form], form: Form | None = None,
+              options: ReadOptions = ReadOptions(),
+              templates: TemplateCache = DEFAULT_TEMPLATES) -> list[MarkRecord]:
+    """Read every page of an image file; a file that cannot be decoded is one
+    exception record."""
+    try:
+        decoded = read_image_file(path, options.reduce, options.max_pixels)
+    except ReadError as exc:
+        return [MarkRecord(str(path), 0, "exception", exc.reason)]
+    return [read_page(image, forms, form, name=str(path), frame=i, scale=decoded.scale,
+                      templates=templates)
+            for i, image in enumerate(decoded.pages)]
+
+
+def _read(image: np.ndarray, forms: dict[str, Form], name: str, frame: int, scale: float,
+          size: tuple[int, int], templates: TemplateCache) -> MarkRecord:
+    paper = paper_level(image)
+    try:
+        found = identify(image, forms, paper)
+    except ReadError as exc:
+        if _ink_share(image[::4, ::4], paper) < BLANK_INK_SHARE:
+            raise ReadError("blank page") from None
+        raise exc
+    reg, page = found.registration, found.page
+    levels = bubble_levels(image, reg, templates.get(found.form, page), paper)
+    out = reg.scaled(scale)
+    codes = _read_codes(image, found)
+    litho = codes.get("lithocode")
+    status, reason, flags = _lithocode_status(found, litho)
+    return MarkRecord(
+        name, frame, status, reason, found.form.id, page.number,
+        litho.text if litho else None, size,
+        RegistrationQuality(out.residual_px, reg.skew_deg, out.px_per_in, reg.rotated_180,
+                            paper, reg.black),
+        _read_fields(found, levels, out),
+        {n: CodeRead(c.text, c.decoder, _scale_box(c.box, scale)) for n, c in codes.items()},
+        _area_boxes(found.form, page.number, out),
+        out.box_px(*_xywh(page.lithocode.eye_readable)) if page.lithocode else None,
+        flags)
+
+
+def _read_fields(found: Identified, levels: Levels, out: Registration
+                 ) -> dict[str, dict[str, KeyRead]]:
+    """Decide every key of every bubble field of the page."""
+    page, thresholds = found.page, found.form.thresholds
+    boxes = out.boxes_px(np.array([(b.box.x_in, b.box.y_in, b.w_in, b.h_in)
+                                   for b in page.bubbles])) if page.bubbles else None
+    result, start = {}, 0
+    for fld in page.fields:
+        if not fld.bubbles:
+            continue
+        n_opt = len(fld.options)
+        stop = start + len(fld.bubbles)
+        write_in = [out.box_px(*_xywh(b)) for b in fld.write_in]
+        result[fld.name] = {
+            key: _key_read(fld, k, levels, boxes, start + k * n_opt, thresholds,
+                           write_in[k] if k < len(write_in) else None)
+            for k, key in enumerate(fld.keys)}
+        start = stop
+    return result
+
+
+def _key_read(fld: Field, k: int, levels: Levels, boxes: np.ndarray, at: int, thresholds,
+              write_in) -> KeyRead:
+    options = fld.option_codes
+    span = slice(at, at + len(options))
+    level = levels.level[span]
+    d = decide(options, level, levels.measured[span], thresholds, fld.selection == "single")
+    kb = boxes[span]
+    low, high = kb[:, :2].min(axis=0), (kb[:, :2] + kb[:, 2:]).max(axis=0)
+    return KeyRead(d.value, dict(zip(options, np.rint(level).astype(int).tolist(), strict=True)),
+                   d.flags, d.erased, d.changed, d.reason,
+                   (int(low[0]), int(low[1]), int(high[0] - low[0]), int(high[1] - low[1])),
+                   {o: tuple(int(v) for v in b) for o, b in zip(options, kb, strict=True)},
+                   write_in)
+
+
+def _area_boxes(form: Form, page_number: int, out: Registration) -> dict[str, tuple]:
+    """Response and label areas on the page, by field, as image boxes."""
+    boxes: dict[str, tuple] = {}
+    for fld, area in form.areas_on(page_number):
+        boxes[fld.name] = (*boxes.get(fld.name, ()), out.box_px(*_xywh(area.box)))
+    return boxes
+
+
+def _read_codes(image: np.ndarray, found: Identified) -> dict[str, barcodes.BarcodeRead]:
+    """The page's lithocode, its printed barcodes, and any pre-ID label present."""
+    page, reg = found.page, found.registration
+    codes = {}
+    if page.lithocode:
+        codes["lithocode"] = barcodes.read_lithocode(image, reg, page.lithocode)
+    for code in page.barcodes:
+        codes[code.name] = barcodes.read_barcode(image, reg, code.name, code.box, code.symbology)
+    for fld, area in found.form.areas_on(page.number):
+        if fld.kind == "label" and _label_present(image, reg, area.box):
+            codes[fld.name] = barcodes.read_barcode(image, reg, fld.name, area.box, "linear")
+    return codes
+
+
+def _label_present(image: np.ndarray, reg: Registration, box) -> bool:
+    crop, _ = barcodes.crop_box(image, reg, box, margin_in=-0.05)
+    return crop.size > 0 and _ink_share(crop, float(np.median(image[::16, ::16]))) > (
+        LABEL_INK_SHARE)
+
+
+def _lithocode_status(found: Identified, litho: barcodes.BarcodeRead | None
+                      ) -> tuple[str, str, tuple[str, ...]]:
+    """(status, reason, page flags) from the lithocode read."""
+    if litho is None or litho.text is not None:
+        return "ok", "", ()
+    digits = found.page.lithocode.digits
+    bad = [t for t in litho.rejected if len(t) == digits and t.isdigit()
+           and not lithocode_valid(t, digits)]
+    if bad:
+        return "exception", f"lithocode fails its check digit: {bad[0]}", ("lithocode invalid",)
+    return "ok", "", ("lithocode unread",)
+
+
+def _ink_share(pixels: np.ndarray, paper: float) -> float:
+    """Share of pixels darker than half the paper level."""
+    return float(np.count_nonzero(pixels < paper / 2)) / max(pixels.size, 1)
+
+
+def _xywh(box) -> tuple[float, float, float, float]:
+    return box.x_in, box.y_in, box.w_in, box.h_in
+
+
+def _scale_box(box: tuple[int, ...], scale: float) -> tuple[int, int, int, int]:
+    x, y, w, h = (int(round(v * scale)) for v in box)
+    return x, y, w, h

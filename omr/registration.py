@@ -1,0 +1,185 @@
+"""Registration: map form coordinates to image pixels from the four corner marks.
+
+Form coordinates are inches from the top-left corner of the page as printed
+(x right, y down); image coordinates are pixels from the top-left corner of the
+scan (x = column, y = row). A page fed upside down is read in place: its
+transform includes the 180° turn, so nothing is rotated or warped.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from omr.errors import ReadError
+from sample_sheets.model import Page, RegistrationMark
+
+SEARCH_HALF_IN = 0.7
+"""Half side of the square window searched around a mark's nominal place,
+inches: covers 3° skew at the page corners (0.36 in), 2 % scale and 0.25 in shift."""
+MAX_RESIDUAL_IN = 0.02
+"""Largest distance between a found mark and the fitted transform, inches."""
+MAX_SKEW_DEG = 4.0
+MAX_SCALE_ERROR = 0.05
+
+
+@dataclass(frozen=True)
+class Registration:
+    """An affine map from form inches to image pixels and how well it fits.
+
+    ``matrix`` is (a, b, c, d, e, f): x_px = a·x_in + b·y_in + c and
+    y_px = d·x_in + e·y_in + f. ``residual_px`` is the largest distance between
+    a found mark centre and where the fit puts it. ``black`` is the gray level
+    (0–255) of the printed marks, the page's reference for printed ink.
+    """
+
+    matrix: tuple[float, float, float, float, float, float]
+    residual_px: float
+    rotated_180: bool
+    black: float
+    marks_px: tuple[tuple[float, float], ...]
+
+    @property
+    def affine(self) -> np.ndarray:
+        """The matrix as a float64 array of shape (2, 3)."""
+        return np.array(self.matrix, dtype=float).reshape(2, 3)
+
+    @property
+    def px_per_in(self) -> float:
+        """Mean scale, pixels per inch (the page's effective resolution)."""
+        a, b, _, d, e, _ = self.matrix
+        return math.sqrt(abs(a * e - b * d))
+
+    @property
+    def skew_deg(self) -> float:
+        """Rotation of the page's x axis in the image, degrees, after removing a 180° turn."""
+        a, _, _, d, _, _ = self.matrix
+        angle = math.degrees(math.atan2(d, a))
+        return (angle % 360) - 180 if self.rotated_180 else angle
+
+    def to_px(self, xy_in: np.ndarray) -> np.ndarray:
+        """Form points (n, 2) in inches → image points (n, 2) in pixels, float64."""
+        a = self.affine
+        return xy_in @ a[:, :2].T + a[:, 2]
+
+    def boxes_px(self, boxes_in: np.ndarray) -> np.ndarray:
+        """Image bounding boxes (n, 4) int (x, y, w, h), pixels, of form boxes
+        (n, 4) given as top-left corner and size in inches."""
+        x, y, w, h = np.asarray(boxes_in, dtype=float).T
+        corners = np.stack([np.column_stack(c) for c in
+                            ((x, y), (x + w, y), (x, y + h), (x + w, y + h))], axis=1)
+        px = self.to_px(corners)
+        low = np.floor(px.min(axis=1)).astype(int)
+        high = np.ceil(px.max(axis=1)).astype(int)
+        return np.column_stack([low, high - low])
+
+    def box_px(self, x_in: float, y_in: float, w_in: float, h_in: float) -> tuple[int, ...]:
+        """The image bounding box (x, y, w, h), pixels, of one form box in inches."""
+        return tuple(int(v) for v in self.boxes_px(np.array([[x_in, y_in, w_in, h_in]]))[0])
+
+    def scaled(self, factor: float) -> Registration:
+        """The same registration for the image scaled by ``factor`` (e.g. 2 to
+        go from a half-size decode back to full-size pixels)."""
+        return Registration(tuple(v * factor for v in self.matrix), self.residual_px * factor,
+                            self.rotated_180, self.black,
+                            tuple((x * factor, y * factor) for x, y in self.marks_px))
+
+
+class MarkFinder:
+    """Finds registration marks in small windows of one image, remembering each
+    window's answer so that trying both orientations costs one search."""
+
+    def __init__(self, image: np.ndarray):
+        self.image = image
+        self._found: dict[tuple[int, ...], tuple[float, float, float] | None] = {}
+
+    def find(self, centre: tuple[float, float], half: int, side: float
+             ) -> tuple[float, float, float] | None:
+        """The mark (x_px, y_px, gray) nearest ``centre`` inside the window of
+        half side ``half`` pixels, or None. ``side`` is the expected side, px."""
+        rows, cols = self.image.shape
+        x0, y0 = max(int(centre[0]) - half, 0), max(int(centre[1]) - half, 0)
+        x1, y1 = min(int(centre[0]) + half, cols), min(int(centre[1]) + half, rows)
+        key = (x0, y0, x1, y1, round(side))
+        if key not in self._found:
+            self._found[key] = _find_square(self.image[y0:y1, x0:x1], side, x0, y0) \
+                if x1 - x0 > side and y1 - y0 > side else None
+        return self._found[key]
+
+
+def _find_square(window: np.ndarray, side: float, x0: int, y0: int
+                 ) -> tuple[float, float, float] | None:
+    """The most central solid dark square of about ``side`` px in ``window``."""
+    _, binary = cv2.threshold(window, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    contours, _ = cv2.findContours(binary, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    centre = np.array(window.shape[::-1]) / 2
+    best, best_dist = None, math.inf
+    for contour in contours:
+        area = cv2.contourArea(contour)
+        if not 0.6 * side**2 <= area <= 1.5 * side**2:
+            continue
+        (_, _), (w, h), _ = cv2.minAreaRect(contour)
+        if min(w, h) < 0.75 * max(w, h) or area < 0.85 * cv2.contourArea(cv2.convexHull(contour)):
+            continue
+        m = cv2.moments(contour)
+        xy = np.array((m["m10"] / m["m00"], m["m01"] / m["m00"]))
+        dist = float(np.hypot(*(xy - centre)))
+        if dist < best_dist:
+            best, best_dist = xy, dist
+    if best is None:
+        return None
+    r = max(int(side / 4), 1)
+    cx, cy = int(round(best[0])), int(round(best[1]))
+    gray = float(np.median(window[cy - r:cy + r + 1, cx - r:cx + r + 1]))
+    return float(best[0]) + x0, float(best[1]) + y0, gray
+
+
+def nominal_px_per_in(image: np.ndarray, page: Page) -> float:
+    """Pixels per inch if the scan holds exactly the page, from the image width."""
+    return image.shape[1] / page.width_in
+
+
+def register(finder: MarkFinder, page: Page, rotated_180: bool) -> Registration:
+    """Find ``page``'s registration marks in the image and fit the transform.
+
+    Raises ReadError "registration marks not found (n of 4)" or "registration
+    residual too large" or "registration out of range" (skew or scale beyond
+    what the reader takes).
+    """
+    marks = page.registration
+    scale = nominal_px_per_in(finder.image, page)
+    half = int(SEARCH_HALF_IN * scale)
+    found = [finder.find(_nominal(m, page, scale, rotated_180), half, m.size_in * scale)
+             for m in marks]
+    hits = [(m, f) for m, f in zip(marks, found, strict=True) if f is not None]
+    if len(hits) < len(marks) or len(marks) < 3:
+        raise ReadError(f"registration marks not found ({len(hits)} of {len(marks)})")
+    src = np.array([(m.x_in, m.y_in, 1.0) for m, _ in hits])
+    dst = np.array([(f[0], f[1]) for _, f in hits])
+    solution, *_ = np.linalg.lstsq(src, dst, rcond=None)
+    residual = float(np.max(np.hypot(*(src @ solution - dst).T)))
+    reg = Registration(tuple(float(v) for v in solution.T.ravel()), residual, rotated_180,
+                       float(np.median([f[2] for _, f in hits])),
+                       tuple((float(x), float(y)) for x, y in dst))
+    _check(reg, scale)
+    return reg
+
+
+def _nominal(mark: RegistrationMark, page: Page, scale: float, rotated_180: bool
+             ) -> tuple[float, float]:
+    """Where a mark lies in a scan of the page at ``scale`` px/in, unskewed."""
+    if rotated_180:
+        return (page.width_in - mark.x_in) * scale, (page.height_in - mark.y_in) * scale
+    return mark.x_in * scale, mark.y_in * scale
+
+
+def _check(reg: Registration, nominal: float) -> None:
+    if reg.residual_px > MAX_RESIDUAL_IN * nominal:
+        raise ReadError(f"registration residual too large ({reg.residual_px:.1f} px)")
+    if abs(reg.skew_deg) > MAX_SKEW_DEG:
+        raise ReadError(f"registration out of range: skew {reg.skew_deg:.1f}°")
+    if abs(reg.px_per_in / nominal - 1) > MAX_SCALE_ERROR:
+        raise ReadError(f"registration out of range: scale {reg.px_per_in / nominal:.3f}")

@@ -1,0 +1,53 @@
+"""Sampling an image at transformed form coordinates, without warping it.
+
+A *stencil* is a set of offsets in inches around a centre; it is mapped through
+the registration's linear part once per page, so a page's skew, scale and 180°
+turn are applied to the stencil instead of to the image.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from omr.registration import Registration
+
+
+def grid_stencil(w_in: float, h_in: float, step_in: float, ellipse: bool) -> np.ndarray:
+    """Offsets (k, 2), inches, of a grid with pitch ``step_in`` centred on 0,
+    covering a ``w_in`` × ``h_in`` rectangle or the ellipse inscribed in it."""
+    xs = np.arange(-w_in / 2 + step_in / 2, w_in / 2, step_in)
+    ys = np.arange(-h_in / 2 + step_in / 2, h_in / 2, step_in)
+    gx, gy = np.meshgrid(xs - xs.mean(), ys - ys.mean())
+    points = np.column_stack([gx.ravel(), gy.ravel()])
+    if ellipse:
+        inside = (points[:, 0] / (w_in / 2)) ** 2 + (points[:, 1] / (h_in / 2)) ** 2 <= 1.0
+        points = points[inside]
+    return points
+
+
+def sample(image: np.ndarray, reg: Registration, centres_in: np.ndarray,
+           stencil_in: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Gray values under a stencil at each centre.
+
+    ``centres_in`` (n, 2) and ``stencil_in`` (k, 2) are inches in form
+    coordinates. Returns the values, uint8 (n, k), and a bool (n,) mask that is
+    False where any stencil point fell outside the image (those rows hold the
+    nearest edge pixels and must not be trusted).
+    """
+    rows, cols = image.shape
+    centres = np.rint(reg.to_px(centres_in)).astype(np.int64)
+    offsets = np.rint(stencil_in @ reg.affine[:, :2].T).astype(np.int64)
+    xs = centres[:, 0, None] + offsets[None, :, 0]
+    ys = centres[:, 1, None] + offsets[None, :, 1]
+    inside = ((xs.min(axis=1) >= 0) & (xs.max(axis=1) < cols)
+              & (ys.min(axis=1) >= 0) & (ys.max(axis=1) < rows))
+    if not inside.all():
+        np.clip(xs, 0, cols - 1, out=xs)
+        np.clip(ys, 0, rows - 1, out=ys)
+    return image.ravel()[ys * cols + xs], inside
+
+
+def paper_level(image: np.ndarray) -> float:
+    """The page's paper gray level (0–255): the median of a sparse grid of
+    pixels, since paper covers most of any answer document."""
+    return float(np.median(image[::8, ::8]))
