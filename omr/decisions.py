@@ -9,6 +9,7 @@ UNCERTAIN_BAND of a threshold would turn. Thresholds come from the form
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -38,6 +39,34 @@ class Decision:
     erased: tuple[str, ...]
     changed: tuple[str, str] | None
     reason: str
+
+
+def decide_field(options: tuple[str, ...], level: np.ndarray, measured: np.ndarray,
+                 thresholds: MarkThresholds, single: bool = True) -> list[Decision]:
+    """Decide every key of a field at once: ``level`` (keys, options) unrounded
+    levels, ``measured`` (keys, options) bool. Keys that are plainly an omit or
+    one clear mark (no erasure, nothing near a threshold) are decided in bulk;
+    the rest go through :func:`decide`."""
+    t = thresholds
+    ints = np.rint(level).astype(int)
+    counted = ints >= t.count_from
+    top = level.argmax(axis=1)
+    top_int = ints[np.arange(len(ints)), top]
+    plain = (measured.all(axis=1) & (counted.sum(axis=1) <= 1)
+             & ~((ints >= t.erasure_from) & ~counted).any(axis=1)
+             & ~(np.abs(level - (t.count_from - 0.5)) < UNCERTAIN_BAND).any(axis=1)
+             & ((top_int < t.count_from) | (top_int > t.light_at_or_below)))
+    return [(_plain(options[top[k]], int(top_int[k]), t.count_from) if plain[k]
+             else decide(options, level[k], measured[k], t, single)) for k in range(len(ints))]
+
+
+@lru_cache(maxsize=4096)
+def _plain(option: str, level: int, count_from: int) -> Decision:
+    """The decision of a key with one clear mark ``option`` at ``level``, or
+    none (``level`` below ``count_from``)."""
+    if level < count_from:
+        return Decision(OMIT, ("omit",), (), None, "no mark")
+    return Decision(option, (), (), None, f"mark {option} ({level})")
 
 
 def decide(options: tuple[str, ...], level: np.ndarray, measured: np.ndarray,

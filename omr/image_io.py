@@ -47,7 +47,7 @@ def probe(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> ImageInfo:
         raise ReadError("empty file")
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            warnings.simplefilter("ignore")
             with Image.open(io.BytesIO(data)) as im:
                 info = ImageInfo(im.format or "", im.width, im.height, getattr(im, "n_frames", 1))
     except Image.DecompressionBombError as exc:
@@ -116,7 +116,8 @@ def _decode_tiff(data: bytes, max_pixels: int) -> tuple[np.ndarray, ...]:
     """Every page of a TIFF (G4 bitonal, LZW, JPEG-in-TIFF …) as 8-bit gray."""
     pages = []
     try:
-        with Image.open(io.BytesIO(data)) as im:
+        with warnings.catch_warnings(), Image.open(io.BytesIO(data)) as im:
+            warnings.simplefilter("ignore")
             for index in range(getattr(im, "n_frames", 1)):
                 im.seek(index)
                 if im.width * im.height > max_pixels:

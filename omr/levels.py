@@ -48,10 +48,13 @@ class StencilGroup:
 
 @dataclass(frozen=True)
 class PageTemplate:
-    """Everything about a page's bubbles that does not depend on the scan."""
+    """Everything about a page's bubbles that does not depend on the scan:
+    stencil groups, the bubble count, and the bubbles' boxes (n, 4) as
+    top-left corner and size, inches, in ``Page.bubbles`` order."""
 
     groups: tuple[StencilGroup, ...]
     count: int
+    boxes_in: np.ndarray
 
 
 def build_template(page: Page, blank: np.ndarray) -> PageTemplate:
@@ -70,7 +73,8 @@ def build_template(page: Page, blank: np.ndarray) -> PageTemplate:
         np.clip(pts[..., 1], 0, ink.shape[0] - 1, out=pts[..., 1])
         weights = 1.0 - ink[pts[..., 1], pts[..., 0]].astype(np.float32)
         groups.append(StencilGroup(index, centres, stencil, weights))
-    return PageTemplate(tuple(groups), len(arr))
+    boxes = np.column_stack([arr[:, :2] - arr[:, 2:] / 2, arr[:, 2:]]) if len(arr) else arr
+    return PageTemplate(tuple(groups), len(arr), boxes)
 
 
 def _ink_mask(blank: np.ndarray) -> np.ndarray:

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from omr import barcodes
-from omr.decisions import decide
+from omr.decisions import decide_field
 from omr.errors import ReadError
 from omr.identify import Identified, identify
 from omr.image_io import DEFAULT_MAX_PIXELS, read_image_file
@@ -92,9 +92,10 @@ def _read(image: np.ndarray, forms: dict[str, Form], name: str, frame: int, scal
             raise ReadError("blank page") from None
         raise exc
     reg, page = found.registration, found.page
-    levels = bubble_levels(image, reg, templates.get(found.form, page), paper)
+    template = templates.get(found.form, page)
+    levels = bubble_levels(image, reg, template, paper)
     out = reg.scaled(scale)
-    codes = _read_codes(image, found)
+    codes = _read_codes(image, found, paper)
     litho = codes.get("lithocode")
     status, reason, flags = _lithocode_status(found, litho)
     return MarkRecord(
@@ -102,47 +103,47 @@ def _read(image: np.ndarray, forms: dict[str, Form], name: str, frame: int, scal
         litho.text if litho else None, size,
         RegistrationQuality(out.residual_px, reg.skew_deg, out.px_per_in, reg.rotated_180,
                             paper, reg.black),
-        _read_fields(found, levels, out),
+        _read_fields(found, levels, out.boxes_px(template.boxes_in), out),
         {n: CodeRead(c.text, c.decoder, _scale_box(c.box, scale)) for n, c in codes.items()},
         _area_boxes(found.form, page.number, out),
         out.box_px(*_xywh(page.lithocode.eye_readable)) if page.lithocode else None,
         flags)
 
 
-def _read_fields(found: Identified, levels: Levels, out: Registration
+def _read_fields(found: Identified, levels: Levels, boxes: np.ndarray, out: Registration
                  ) -> dict[str, dict[str, KeyRead]]:
-    """Decide every key of every bubble field of the page."""
+    """Decide every key of every bubble field of the page; ``boxes`` (n, 4) are
+    the bubbles' image boxes in ``Page.bubbles`` order."""
     page, thresholds = found.page, found.form.thresholds
-    boxes = out.boxes_px(np.array([(b.box.x_in, b.box.y_in, b.w_in, b.h_in)
-                                   for b in page.bubbles])) if page.bubbles else None
     result, start = {}, 0
     for fld in page.fields:
         if not fld.bubbles:
             continue
-        n_opt = len(fld.options)
-        stop = start + len(fld.bubbles)
-        write_in = [out.box_px(*_xywh(b)) for b in fld.write_in]
-        result[fld.name] = {
-            key: _key_read(fld, k, levels, boxes, start + k * n_opt, thresholds,
-                           write_in[k] if k < len(write_in) else None)
-            for k, key in enumerate(fld.keys)}
-        start = stop
+        shape = (len(fld.keys), len(fld.options))
+        span = slice(start, start + len(fld.bubbles))
+        start = span.stop
+        result[fld.name] = _field_reads(fld, levels.level[span].reshape(shape),
+                                        levels.measured[span].reshape(shape),
+                                        boxes[span].reshape(*shape, 4), thresholds, out)
     return result
 
 
-def _key_read(fld: Field, k: int, levels: Levels, boxes: np.ndarray, at: int, thresholds,
-              write_in) -> KeyRead:
+def _field_reads(fld: Field, level: np.ndarray, measured: np.ndarray, boxes: np.ndarray,
+                 thresholds, out: Registration) -> dict[str, KeyRead]:
+    """KeyReads of one field from its (keys, options) levels and (keys, options, 4) boxes."""
     options = fld.option_codes
-    span = slice(at, at + len(options))
-    level = levels.level[span]
-    d = decide(options, level, levels.measured[span], thresholds, fld.selection == "single")
-    kb = boxes[span]
-    low, high = kb[:, :2].min(axis=0), (kb[:, :2] + kb[:, 2:]).max(axis=0)
-    return KeyRead(d.value, dict(zip(options, np.rint(level).astype(int).tolist(), strict=True)),
-                   d.flags, d.erased, d.changed, d.reason,
-                   (int(low[0]), int(low[1]), int(high[0] - low[0]), int(high[1] - low[1])),
-                   {o: tuple(int(v) for v in b) for o, b in zip(options, kb, strict=True)},
-                   write_in)
+    decisions = decide_field(options, level, measured, thresholds, fld.selection == "single")
+    ends = boxes[..., :2] + boxes[..., 2:]
+    low, high = boxes[..., :2].min(axis=1), ends.max(axis=1)
+    key_boxes = np.column_stack([low, high - low]).tolist()
+    write_in = (out.boxes_px(np.array([_xywh(b) for b in fld.write_in])).tolist()
+                if fld.write_in else [])
+    ints, bubble_boxes = np.rint(level).astype(int).tolist(), boxes.tolist()
+    return {key: KeyRead(d.value, dict(zip(options, ints[k], strict=True)), d.flags, d.erased,
+                         d.changed, d.reason, tuple(key_boxes[k]),
+                         {o: tuple(b) for o, b in zip(options, bubble_boxes[k], strict=True)},
+                         tuple(write_in[k]) if k < len(write_in) else None)
+            for k, (key, d) in enumerate(zip(fld.keys, decisions, strict=True))}
 
 
 def _area_boxes(form: Form, page_number: int, out: Registration) -> dict[str, tuple]:
@@ -153,7 +154,8 @@ def _area_boxes(form: Form, page_number: int, out: Registration) -> dict[str, tu
     return boxes
 
 
-def _read_codes(image: np.ndarray, found: Identified) -> dict[str, barcodes.BarcodeRead]:
+def _read_codes(image: np.ndarray, found: Identified, paper: float
+                ) -> dict[str, barcodes.BarcodeRead]:
     """The page's lithocode, its printed barcodes, and any pre-ID label present."""
     page, reg = found.page, found.registration
     codes = {}
@@ -162,15 +164,14 @@ def _read_codes(image: np.ndarray, found: Identified) -> dict[str, barcodes.Barc
     for code in page.barcodes:
         codes[code.name] = barcodes.read_barcode(image, reg, code.name, code.box, code.symbology)
     for fld, area in found.form.areas_on(page.number):
-        if fld.kind == "label" and _label_present(image, reg, area.box):
+        if fld.kind == "label" and _label_present(image, reg, area.box, paper):
             codes[fld.name] = barcodes.read_barcode(image, reg, fld.name, area.box, "linear")
     return codes
 
 
-def _label_present(image: np.ndarray, reg: Registration, box) -> bool:
+def _label_present(image: np.ndarray, reg: Registration, box, paper: float) -> bool:
     crop, _ = barcodes.crop_box(image, reg, box, margin_in=-0.05)
-    return crop.size > 0 and _ink_share(crop, float(np.median(image[::16, ::16]))) > (
-        LABEL_INK_SHARE)
+    return crop.size > 0 and _ink_share(crop[::2, ::2], paper) > LABEL_INK_SHARE
 
 
 def _lithocode_status(found: Identified, litho: barcodes.BarcodeRead | None

@@ -17,9 +17,9 @@ import numpy as np
 from omr.errors import ReadError
 from sample_sheets.model import Page, RegistrationMark
 
-SEARCH_HALF_IN = 0.7
+SEARCH_HALF_IN = 1.0
 """Half side of the square window searched around a mark's nominal place,
-inches: covers 3° skew at the page corners (0.36 in), 2 % scale and 0.25 in shift."""
+inches: covers 3° skew at the page corners (0.36 in), 2 % scale (0.13 in) and 0.4 in shift."""
 MAX_RESIDUAL_IN = 0.02
 """Largest distance between a found mark and the fitted transform, inches."""
 MAX_SKEW_DEG = 4.0
@@ -143,7 +143,9 @@ def nominal_px_per_in(image: np.ndarray, page: Page) -> float:
 
 
 def register(finder: MarkFinder, page: Page, rotated_180: bool) -> Registration:
-    """Find ``page``'s registration marks in the image and fit the transform.
+    """Find ``page``'s registration marks in the image and fit the transform:
+    affine from all four marks, or a similarity (scale, rotation, shift) from
+    three when one is hidden or off the image — both leave redundancy to check.
 
     Raises ReadError "registration marks not found (n of 4)" or "registration
     residual too large" or "registration out of range" (skew or scale beyond
@@ -155,17 +157,34 @@ def register(finder: MarkFinder, page: Page, rotated_180: bool) -> Registration:
     found = [finder.find(_nominal(m, page, scale, rotated_180), half, m.size_in * scale)
              for m in marks]
     hits = [(m, f) for m, f in zip(marks, found, strict=True) if f is not None]
-    if len(hits) < len(marks) or len(marks) < 3:
+    if len(hits) < max(len(marks) - 1, 3):
         raise ReadError(f"registration marks not found ({len(hits)} of {len(marks)})")
-    src = np.array([(m.x_in, m.y_in, 1.0) for m, _ in hits])
+    src = np.array([(m.x_in, m.y_in) for m, _ in hits])
     dst = np.array([(f[0], f[1]) for _, f in hits])
-    solution, *_ = np.linalg.lstsq(src, dst, rcond=None)
-    residual = float(np.max(np.hypot(*(src @ solution - dst).T)))
-    reg = Registration(tuple(float(v) for v in solution.T.ravel()), residual, rotated_180,
+    matrix = _fit_affine(src, dst) if len(hits) >= 4 else _fit_similarity(src, dst)
+    fitted = src @ matrix[:, :2].T + matrix[:, 2]
+    reg = Registration(tuple(float(v) for v in matrix.ravel()),
+                       float(np.max(np.hypot(*(fitted - dst).T))), rotated_180,
                        float(np.median([f[2] for _, f in hits])),
                        tuple((float(x), float(y)) for x, y in dst))
     _check(reg, scale)
     return reg
+
+
+def _fit_affine(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+    """Least-squares affine (2, 3) taking points src (n, 2) to dst (n, 2)."""
+    solution, *_ = np.linalg.lstsq(np.column_stack([src, np.ones(len(src))]), dst, rcond=None)
+    return solution.T
+
+
+def _fit_similarity(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+    """Least-squares similarity (2, 3): x' = a·x − b·y + tx, y' = b·x + a·y + ty."""
+    ones, zeros = np.ones(len(src)), np.zeros(len(src))
+    rows = np.vstack([np.column_stack([src[:, 0], -src[:, 1], ones, zeros]),
+                      np.column_stack([src[:, 1], src[:, 0], zeros, ones])])
+    (a, b, tx, ty), *_ = np.linalg.lstsq(rows, np.concatenate([dst[:, 0], dst[:, 1]]),
+                                         rcond=None)
+    return np.array([[a, -b, tx], [b, a, ty]])
 
 
 def _nominal(mark: RegistrationMark, page: Page, scale: float, rotated_180: bool

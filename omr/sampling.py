@@ -50,4 +50,5 @@ def sample(image: np.ndarray, reg: Registration, centres_in: np.ndarray,
 def paper_level(image: np.ndarray) -> float:
     """The page's paper gray level (0–255): the median of a sparse grid of
     pixels, since paper covers most of any answer document."""
-    return float(np.median(image[::8, ::8]))
+    counts = np.cumsum(np.bincount(image[::8, ::8].ravel(), minlength=256))
+    return float(np.searchsorted(counts, counts[-1] / 2))
