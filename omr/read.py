@@ -51,26 +51,27 @@ DEFAULT_TEMPLATES = TemplateCache(_render_blank)
 
 def read_page(image: np.ndarray, forms: dict[str, Form], form: Form | None = None, *,
               name: str = "", frame: int = 0, scale: float = 1.0,
-              templates: TemplateCache = DEFAULT_TEMPLATES) -> MarkRecord:
+              templates: TemplateCache | None = None) -> MarkRecord:
     """Read one page image (uint8 gray, (rows, columns)).
 
     ``forms``: the known forms by id; ``form``: the page's form when known.
     ``name`` and ``frame`` identify the image in the record; ``scale`` is the
     factor from ``image`` pixels to the pixels of the full-size scan (2 for a
-    half-size decode), so that record boxes are full-size pixels.
+    half-size decode), so that record boxes are full-size pixels. ``templates``
+    defaults to DEFAULT_TEMPLATES (blank pages from the form renderer).
     """
     image = np.ascontiguousarray(image)
     size = (int(image.shape[1] * scale), int(image.shape[0] * scale))
     try:
         return _read(image, {form.id: form} if form else forms, name, frame, scale, size,
-                     templates)
+                     templates or DEFAULT_TEMPLATES)
     except ReadError as exc:
         return MarkRecord(name, frame, "exception", exc.reason, size=size)
 
 
 def read_file(path: str | Path, forms: dict[str, Form], form: Form | None = None,
               options: ReadOptions = ReadOptions(),
-              templates: TemplateCache = DEFAULT_TEMPLATES) -> list[MarkRecord]:
+              templates: TemplateCache | None = None) -> list[MarkRecord]:
     """Read every page of an image file; a file that cannot be decoded is one
     exception record."""
     try:
