@@ -112,10 +112,31 @@ class MarkFinder:
 
 def _find_square(window: np.ndarray, side: float, x0: int, y0: int
                  ) -> tuple[float, float, float] | None:
-    """The most central solid dark square of about ``side`` px in ``window``."""
-    _, binary = cv2.threshold(window, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    """The most central solid dark square of about ``side`` px in ``window``:
+    found at half resolution, its centre then measured at full resolution."""
+    small = window[::2, ::2]
+    level, binary = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    rough = _central_square(binary, side / 2)
+    if rough is None:
+        return None
+    r = int(side * 0.75)
+    cx, cy = int(rough[0] * 2), int(rough[1] * 2)
+    bx, by = max(cx - r, 0), max(cy - r, 0)
+    crop = window[by:cy + r, bx:cx + r]
+    m = cv2.moments((crop <= level).astype(np.uint8), binaryImage=True)
+    if m["m00"] == 0:
+        return None
+    x, y = m["m10"] / m["m00"] + bx, m["m01"] / m["m00"] + by
+    q = max(int(side / 4), 1)
+    gray = float(np.median(window[int(y) - q:int(y) + q + 1, int(x) - q:int(x) + q + 1]))
+    return x + x0, y + y0, gray
+
+
+def _central_square(binary: np.ndarray, side: float) -> tuple[float, float] | None:
+    """Centroid of the solid square blob of about ``side`` px nearest the
+    centre of a binary image (ink = 255), or None."""
     contours, _ = cv2.findContours(binary, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-    centre = np.array(window.shape[::-1]) / 2
+    centre = np.array(binary.shape[::-1]) / 2
     best, best_dist = None, math.inf
     for contour in contours:
         area = cv2.contourArea(contour)
@@ -125,16 +146,11 @@ def _find_square(window: np.ndarray, side: float, x0: int, y0: int
         if min(w, h) < 0.75 * max(w, h) or area < 0.85 * cv2.contourArea(cv2.convexHull(contour)):
             continue
         m = cv2.moments(contour)
-        xy = np.array((m["m10"] / m["m00"], m["m01"] / m["m00"]))
-        dist = float(np.hypot(*(xy - centre)))
+        xy = (m["m10"] / m["m00"], m["m01"] / m["m00"])
+        dist = math.hypot(xy[0] - centre[0], xy[1] - centre[1])
         if dist < best_dist:
             best, best_dist = xy, dist
-    if best is None:
-        return None
-    r = max(int(side / 4), 1)
-    cx, cy = int(round(best[0])), int(round(best[1]))
-    gray = float(np.median(window[cy - r:cy + r + 1, cx - r:cx + r + 1]))
-    return float(best[0]) + x0, float(best[1]) + y0, gray
+    return best
 
 
 def nominal_px_per_in(image: np.ndarray, page: Page) -> float:
