@@ -1,0 +1,168 @@
+"""Batches from the scanner's order, and documents within them.
+
+A feed's pages are sequenced in ``seq`` order once they are read: a header
+sheet opens a batch, the pages after it belong to it until the next header;
+a page before any header is an exception. Sequencing stops at the first page
+not yet read (it may be a header), so pages read out of order wait for it.
+A batch closes when the next header is sequenced or when its feed has ended
+and every page is sequenced; closing assembles its documents and reconciles
+its header count. Every step is idempotent; the feed row is locked while a
+feed is sequenced and the batch row while a batch is assembled.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from capture.assembly import Condition, PageFacts, plan_batch
+from capture.exceptions import close_exception, open_exception
+from capture.formset import known_forms, page_counts
+from capture.models import Batch, Document, DocumentCondition, Feed, Page, PageRead, utcnow
+from capture.reconcile import count_mismatch, header_form_ids, read_header
+from capture.upsert import insert_once
+
+log = logging.getLogger(__name__)
+
+
+def advance(session: Session, feed_id: int) -> None:
+    """Sequence the feed's read pages into batches and close what is finished."""
+    feed = session.get(Feed, feed_id, with_for_update=True, populate_existing=True)
+    current = _batch_at(session, feed_id, feed.sequenced)
+    headers = header_form_ids(known_forms())
+    closing: set[int] = set()
+    pages = _ready_pages(session, feed)
+    for page in pages:
+        if page.form_id in headers and page.status == "read":
+            if current:
+                closing.add(current)
+            current = open_batch(session, page)
+        elif page.batch_id is None and current is not None:
+            page.batch_id = current
+        elif page.batch_id is None and page.status == "read":
+            open_exception(session, "no_header", "page fed before any header sheet: reassign "
+                                                 "it to its batch", page_id=page.id)
+        if page.batch_id and page.status == "read" and page.lithocode:
+            link_document(session, page)
+        feed.sequenced = page.seq
+    closing |= {p.batch_id for p in pages if p.batch_id} & _closed_batches(session, pages)
+    if feed.ended and current and _all_sequenced(session, feed):
+        closing.add(current)
+    for batch_id in sorted(closing - {None}):
+        reassemble(session, batch_id)
+
+
+def _ready_pages(session: Session, feed: Feed) -> list[Page]:
+    """The pages after the last sequenced one, up to the first not yet read."""
+    first_unread = session.scalar(select(func.min(Page.seq)).where(
+        Page.feed_id == feed.id, Page.seq > feed.sequenced, Page.status == "received"))
+    query = select(Page).where(Page.feed_id == feed.id, Page.seq > feed.sequenced)
+    if first_unread is not None:
+        query = query.where(Page.seq < first_unread)
+    return list(session.scalars(query.order_by(Page.seq)))
+
+
+def _batch_at(session: Session, feed_id: int, seq: int) -> int | None:
+    return session.scalar(select(Page.batch_id).where(Page.feed_id == feed_id, Page.seq == seq))
+
+
+def _all_sequenced(session: Session, feed: Feed) -> bool:
+    return session.scalar(select(func.max(Page.seq)).where(Page.feed_id == feed.id)) \
+        in (None, feed.sequenced)
+
+
+def _closed_batches(session: Session, pages: list[Page]) -> set[int]:
+    ids = {p.batch_id for p in pages if p.batch_id}
+    if not ids:
+        return set()
+    return set(session.scalars(select(Batch.id).where(Batch.id.in_(ids),
+                                                      Batch.status == "closed")))
+
+
+def open_batch(session: Session, header_page: Page) -> int:
+    """The batch a header page opens (created once), with the header's values."""
+    record = session.get(PageRead, header_page.id).record
+    header = read_header(record)
+    insert_once(session, Batch, ("header_page_id",), header_page_id=header_page.id,
+                batch_code=header.batch_code, school_code=header.school_code,
+                grade=header.grade, administration=header.administration,
+                declared_count=header.declared_count, created_at=utcnow())
+    batch_id = session.scalar(select(Batch.id).where(Batch.header_page_id == header_page.id))
+    header_page.batch_id = batch_id
+    log.info("batch %s opened by page %s", batch_id, header_page.id)
+    return batch_id
+
+
+def link_document(session: Session, page: Page) -> None:
+    """Put a read page into its batch's document for its lithocode (created once)."""
+    form = known_forms()[page.form_id]
+    insert_once(session, Document, ("batch_id", "lithocode"), batch_id=page.batch_id,
+                lithocode=page.lithocode, form_id=form.id, pages_expected=len(form.pages))
+    page.document_id = session.scalar(select(Document.id).where(
+        Document.batch_id == page.batch_id, Document.lithocode == page.lithocode))
+
+
+def reassemble(session: Session, batch_id: int) -> None:
+    """Close the batch if open, then assemble it again if every page of it is
+    read: documents, conditions and the header count. Safe to repeat."""
+    batch = session.get(Batch, batch_id, with_for_update=True, populate_existing=True)
+    if batch.status == "open":
+        batch.status, batch.closed_at = "closed", utcnow()
+    if session.scalar(select(func.count()).where(Page.batch_id == batch_id,
+                                                 Page.status == "received")):
+        return
+    session.flush()
+    found = _assemble(session, batch)
+    _reconcile(session, batch, found)
+    log.info("batch %s assembled: %s documents", batch_id, found)
+
+
+def _assemble(session: Session, batch: Batch) -> int:
+    """Documents and conditions of a closed batch; returns the documents found."""
+    headers = header_form_ids(known_forms())
+    pages = [p for p in session.scalars(select(Page).where(Page.batch_id == batch.id,
+                                                           Page.status == "read")
+                                        .order_by(Page.feed_id, Page.seq))
+             if p.form_id not in headers]
+    plan = plan_batch([PageFacts(p.id, p.form_id, p.page_number, p.lithocode) for p in pages],
+                      page_counts(known_forms()))
+    for page in pages:
+        if page.lithocode:
+            link_document(session, page)
+    docs = {d.lithocode: d for d in session.scalars(
+        select(Document).where(Document.batch_id == batch.id))}
+    session.execute(delete(DocumentCondition).where(DocumentCondition.batch_id == batch.id))
+    conditions = plan.conditions + _duplicates_elsewhere(session, batch.id, set(plan.documents))
+    for c in conditions:
+        doc = docs.get(c.lithocode)
+        session.add(DocumentCondition(batch_id=batch.id, document_id=doc.id if doc else None,
+                                      page_id=c.page_id, code=c.code, detail=c.detail))
+    flagged = {c.lithocode for c in conditions}
+    for litho, doc in docs.items():
+        doc.status = ("empty" if litho not in plan.documents
+                      else "edit" if litho in flagged else "complete")
+    return len(plan.documents)
+
+
+def _duplicates_elsewhere(session: Session, batch_id: int, lithocodes: set[str]
+                          ) -> list[Condition]:
+    """duplicate_lithocode conditions for lithocodes also found in other batches."""
+    if not lithocodes:
+        return []
+    rows = session.execute(select(Document.lithocode, Document.batch_id).where(
+        Document.lithocode.in_(lithocodes), Document.batch_id != batch_id)).all()
+    return [Condition("duplicate_lithocode", f"lithocode also in batch {other}", litho)
+            for litho, other in rows]
+
+
+def _reconcile(session: Session, batch: Batch, found: int) -> None:
+    batch.documents_found = found
+    reason = count_mismatch(batch.declared_count, found)
+    batch.count_status = "mismatch" if reason else "ok"
+    if reason:
+        open_exception(session, "count_mismatch", reason, batch_id=batch.id)
+    else:
+        close_exception(session, f"batch:{batch.id}:count_mismatch", "recounted",
+                        f"{found} documents found, as declared")

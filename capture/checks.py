@@ -1,0 +1,93 @@
+"""Image checks on arrival (SPEC §4), pure functions.
+
+Checks come in two steps. At intake, from the file alone: unreadable, empty or
+truncated file, too large, wrong resolution (:func:`resolution_problem`). After
+the page is read (the read job runs as soon as the page is stored): blank page,
+registration failed or out of range (skew beyond what OMR can take), form not
+recognised, lithocode check digit (:func:`record_problem`). A page fed upside
+down is read through its 180° registration and is not a problem: it is shown
+upright and flagged ``rotated``.
+
+Every problem is an exception with a ``code`` (for grouping and for the
+actions an operator may take) and the reader's own words as the reason.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass
+
+from PIL import Image
+
+from omr.record import MarkRecord
+
+MIN_DPI = 150
+"""Lowest scan resolution accepted, dots per inch: bubbles are ~0.17 in wide,
+so below 150 dpi a bubble is under 25 pixels and levels are not trustworthy."""
+MAX_DPI = 600
+"""Highest scan resolution accepted (a letter page at 600 dpi is 33.7 Mpx)."""
+PAGE_WIDTH_IN = 8.5
+"""Width of the forms' pages (US letter), inches: the resolution of an image
+whose header states none is estimated from its width."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why a page cannot go on: a short ``code`` and the full ``reason``."""
+
+    code: str
+    reason: str
+
+
+_READ_CODES = (
+    ("blank page", "blank"),
+    ("page of no known form", "unknown_form"),
+    ("registration", "registration"),
+    ("lithocode", "lithocode"),
+    ("image too large", "file"),
+    ("reader error", "reader"),
+)
+
+
+def problem_from_reason(reason: str) -> Problem:
+    """The Problem for a reason given by the reader (docs/omr.md, "Exceptions");
+    anything not about the page's content is about the file."""
+    for needle, code in _READ_CODES:
+        if needle in reason:
+            return Problem(code, reason)
+    return Problem("file", reason)
+
+
+def header_dpi(data: bytes) -> float | None:
+    """The horizontal resolution an image file's header states, or None.
+
+    Only the header is parsed; the caller has already checked the file
+    with ``omr.image_io.probe``.
+    """
+    with warnings.catch_warnings(), Image.open(io.BytesIO(data)) as im:
+        warnings.simplefilter("ignore")
+        dpi = im.info.get("dpi")
+    return float(dpi[0]) if dpi and dpi[0] else None
+
+
+def resolution_problem(dpi: float | None, width_px: int) -> Problem | None:
+    """A Problem when the scan's resolution (from its header, else estimated
+    from ``width_px`` over PAGE_WIDTH_IN) lies outside MIN_DPI … MAX_DPI."""
+    estimated = dpi is None or dpi <= 1
+    value = width_px / PAGE_WIDTH_IN if estimated else float(dpi)
+    if MIN_DPI * 0.95 <= value <= MAX_DPI * 1.05:
+        return None
+    how = "estimated from the page width" if estimated else "stated in the file"
+    return Problem("resolution", f"resolution {value:.0f} dpi ({how}) outside "
+                                 f"{MIN_DPI}–{MAX_DPI} dpi: rescan at 200 or 300 dpi")
+
+
+def record_problem(record: MarkRecord) -> Problem | None:
+    """The Problem of a read page, or None when it can go on to a document."""
+    if record.status != "ok":
+        return problem_from_reason(record.reason or "page could not be read")
+    reg = record.registration
+    if reg is not None and reg.px_per_in < MIN_DPI * 0.95:
+        return resolution_problem(reg.px_per_in, 0)
+    return None

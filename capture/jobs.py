@@ -1,0 +1,91 @@
+"""Queue jobs: reading one page.
+
+:func:`read_page` is the job, one per page, enqueued by intake on the station
+queue (RQ with Redis, in process without). It can run twice, or die midway,
+without harm: the read record is inserted once (unique per page) in the same
+transaction as the page's new status, and a run that finds the page read
+only sequences its feed. :func:`requeue_unread` re-enqueues pages whose job
+was lost (a worker killed before RQ retried it).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from capture.batches import advance
+from capture.checks import record_problem
+from capture.exceptions import open_exception
+from capture.formset import known_forms
+from capture.models import Page, PageRead
+from capture.upsert import insert_once
+from omr import MarkRecord, read_file
+from omr.decisions import REVIEW_FLAGS
+from station.db import session_scope
+from station.images import image_store
+from station.queue import enqueue
+
+log = logging.getLogger(__name__)
+
+
+def read_page(page_id: int) -> str:
+    """Read a stored page, keep its mark record once, and sequence its feed."""
+    with session_scope() as session:
+        page = session.get(Page, page_id)
+        if page is None:
+            return f"page {page_id} does not exist"
+        feed_id, sha, pending = page.feed_id, page.image_sha256, page.status == "received"
+    outcome = "already read"
+    if pending:
+        record, ms = read_image(sha)
+        with session_scope() as session:
+            outcome = "read" if save_read(session, page_id, record, ms) else outcome
+    with session_scope() as session:
+        advance(session, feed_id)
+    log.info("page %s %s", page_id, outcome)
+    return outcome
+
+
+def read_image(sha256: str) -> tuple[MarkRecord, float]:
+    """The mark record of a stored image and the time the read took, ms."""
+    start = time.perf_counter()
+    try:
+        record = read_file(image_store().path(sha256), known_forms())[0]
+    except Exception as exc:  # noqa: BLE001 - a reader failure is the page's exception
+        record = MarkRecord(sha256, 0, "exception", f"reader error: {type(exc).__name__}: {exc}")
+    return dataclasses.replace(record, image=sha256), (time.perf_counter() - start) * 1000
+
+
+def save_read(session: Session, page_id: int, record: MarkRecord, read_ms: float) -> bool:
+    """Keep a page's record and status, once; False when it was kept before."""
+    review = sum(any(f in REVIEW_FLAGS for f in key.flags)
+                 for keys in record.fields.values() for key in keys.values())
+    if not insert_once(session, PageRead, ("page_id",), page_id=page_id, status=record.status,
+                       reason=record.reason[:500], flags=list(record.flags),
+                       review_keys=review, record=record.to_json(), read_ms=read_ms):
+        return False
+    page = session.get(Page, page_id)
+    problem = record_problem(record)
+    page.status = "exception" if problem else "read"
+    page.form_id, page.page_number, page.lithocode = record.form, record.page, record.lithocode
+    page.rotated = bool(record.registration and record.registration.rotated_180)
+    if problem:
+        open_exception(session, problem.code, problem.reason, page_id=page_id)
+    return True
+
+
+def requeue_unread(session: Session, feed_id: int | None = None) -> int:
+    """Enqueue the read job of every page still waiting to be read (of one
+    feed, or all); returns how many. Job ids are deterministic, so a page
+    whose job is still queued is not queued twice."""
+    query = select(Page.id).where(Page.status == "received")
+    if feed_id is not None:
+        query = query.where(Page.feed_id == feed_id)
+    ids = list(session.scalars(query.order_by(Page.id)))
+    for page_id in ids:
+        enqueue(read_page, page_id)
+    return len(ids)
