@@ -147,7 +147,7 @@ def paper_tooth(shape: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
 
 
 def composite(page: np.ndarray, darkness: np.ndarray, origin: tuple[int, int]) -> None:
-    """Lay ``darkness`` on the float32 ``page`` (0 black … 255 paper) in place,
+    """Lay ``darkness`` on ``page`` (uint8 gray, 0 black … 255 paper) in place,
     multiplicatively, clipped to the page edges."""
     x0, y0 = origin
     rows, cols = darkness.shape
@@ -156,7 +156,8 @@ def composite(page: np.ndarray, darkness: np.ndarray, origin: tuple[int, int]) -
     if px1 <= px0 or py1 <= py0:
         return
     part = darkness[py0 - y0:py1 - y0, px0 - x0:px1 - x0]
-    page[py0:py1, px0:px1] *= 1.0 - part
+    region = page[py0:py1, px0:px1]
+    region[:] = np.rint(region * (1.0 - part))
 
 
 # --- stroke rasterisation -------------------------------------------------------------------
