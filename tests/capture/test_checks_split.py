@@ -1,0 +1,90 @@
+"""Arrival checks on files, without a database: every bad file becomes one
+page file with its problem, and splitting is deterministic."""
+
+import io
+
+import numpy as np
+import pypdfium2 as pdfium
+import pytest
+from PIL import Image
+
+from capture.checks import problem_from_reason, resolution_problem
+from capture.split import split_file
+
+
+def image_bytes(fmt="PNG", size=(850, 1100), dpi=(200, 200), frames=1, mode="L", **save):
+    rng = np.random.default_rng(1)
+    pages = [Image.fromarray((rng.random(size[::-1]) * 255).astype(np.uint8)).convert(mode)
+             for _ in range(frames)]
+    buffer = io.BytesIO()
+    pages[0].save(buffer, fmt, dpi=dpi, save_all=frames > 1, append_images=pages[1:], **save)
+    return buffer.getvalue()
+
+
+def pdf_bytes(with_image: bool) -> bytes:
+    pdf = pdfium.PdfDocument.new()
+    page = pdf.new_page(612, 792)
+    if with_image:
+        image = pdfium.PdfImage.new(pdf)
+        image.set_bitmap(pdfium.PdfBitmap.from_pil(
+            Image.fromarray(np.full((2200, 1700), 200, np.uint8)).convert("RGB")))
+        image.set_matrix(pdfium.PdfMatrix().scale(612, 792))
+        page.insert_obj(image)
+        page.gen_content()
+    buffer = io.BytesIO()
+    pdf.save(buffer)
+    return buffer.getvalue()
+
+
+def test_a_single_page_image_is_stored_byte_for_byte():
+    data = image_bytes("JPEG", dpi=(200, 200))
+    [page] = split_file(data)
+    assert page.data == data and page.problem is None
+
+
+def test_a_multipage_tiff_splits_into_deterministic_pages():
+    data = image_bytes("TIFF", dpi=(200, 200), frames=3, mode="1", compression="group4")
+    first, again = split_file(data), split_file(data)
+    assert [p.frame for p in first] == [0, 1, 2]
+    assert [p.data for p in first] == [p.data for p in again]
+    assert len({p.data for p in first}) == 3
+    assert all(p.problem is None for p in first)
+
+
+@pytest.mark.parametrize(("data", "words"), [
+    (b"", "empty file"),
+    (b"this is a text file, not a scan\n", "not a readable image"),
+    (image_bytes("TIFF", frames=2, mode="1", compression="group4")[:3000], "not a readable"),
+    (pdf_bytes(False), "PDF holds no scanned page image"),
+])
+def test_bad_files_are_one_page_with_their_reason(data, words):
+    [page] = split_file(data)
+    assert page.data == data and page.problem.code == "file" and words in page.problem.reason
+
+
+def test_a_decompression_bomb_is_refused_from_its_header():
+    buffer = io.BytesIO()
+    Image.new("1", (20_000, 20_000)).save(buffer, "PNG")
+    [page] = split_file(buffer.getvalue())
+    assert "too large" in page.problem.reason
+
+
+def test_72_dpi_is_a_resolution_problem():
+    [page] = split_file(image_bytes(size=(612, 792), dpi=(72, 72)))
+    assert page.problem.code == "resolution" and "72 dpi" in page.problem.reason
+    assert resolution_problem(None, 2550) is None  # 300 dpi letter, from the width
+    assert resolution_problem(None, 612).code == "resolution"
+
+
+def test_a_pdf_page_is_rendered_at_its_scan_resolution():
+    [page] = split_file(pdf_bytes(True))
+    assert page.problem is None
+    with Image.open(io.BytesIO(page.data)) as im:
+        assert im.size == (1700, 2200) and round(im.info["dpi"][0]) == 200
+
+
+def test_reader_reasons_map_to_codes():
+    assert problem_from_reason("blank page").code == "blank"
+    assert problem_from_reason("page of no known form").code == "unknown_form"
+    assert problem_from_reason("registration out of range: skew 6.1°").code == "registration"
+    assert problem_from_reason("TIFF could not be decoded (truncated)").code == "file"
