@@ -1,0 +1,117 @@
+"""ScanScore's application factory and command line. Thin: it wires the areas together.
+
+To add an area: register its blueprint in :data:`BLUEPRINTS`, its commands in
+:data:`COMMANDS`, its part of the demo in :data:`DEMO_STEPS`, and its model module in
+``migrations/env.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import click
+from flask import Flask, url_for
+
+from station import admin, auth, migrate, web
+from station.cli import db, users, worker
+from station.config import load_settings
+from station.db import redact
+from station.demo import create_demo_accounts
+from station.errors import StationError
+from station.logs import setup_logging
+
+BLUEPRINTS = (
+    web.bp,
+    auth.bp,
+    admin.bp,
+)
+"""Every area's blueprint; the station's first, so its templates (``base.html``) are found."""
+
+DEMO_STEPS: tuple[Callable[[], None], ...] = (
+    create_demo_accounts,
+)
+"""What ``scanscore demo`` does before serving, in order. Each step runs inside an app
+context (it may use ``station.db.db_session()`` and must commit), is idempotent, and prints
+what it did."""
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """The web app. ``config`` overrides the environment (keys as in
+    :mod:`station.config`, plus Flask's own such as ``TESTING``).
+
+    Raises ``DatabaseUnreachable`` or ``DatabaseNotMigrated`` (with a message saying what to
+    do) when the database is not ready.
+    """
+    settings = load_settings(config)
+    migrate.check_database(settings.database_url)
+    app = Flask(__name__, static_folder=None)
+    app.config.update(config or {})
+    web.init_app(app, settings)
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
+    return app
+
+
+def run_server(app: Flask, host: str, port: int) -> None:
+    """Serve ``app`` with werkzeug's threaded server until Ctrl-C."""
+    from werkzeug.serving import run_simple
+
+    with app.test_request_context():
+        click.echo(f"ScanScore at http://{host}:{port}{url_for('auth.login')}  (Ctrl-C stops)")
+    try:
+        run_simple(host, port, app, threaded=True)
+    except OSError as exc:
+        raise click.ClickException(f"cannot serve on {host}:{port}: {exc}") from exc
+
+
+class ScanScoreGroup(click.Group):
+    """Turns a :class:`StationError` into a one-line message and exit code 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except StationError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+
+@click.group(cls=ScanScoreGroup)
+def cli() -> None:
+    """ScanScore: processing center for paper answer documents."""
+    setup_logging()
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+def serve(host: str, port: int) -> None:
+    """Serve the web app."""
+    run_server(create_app(), host, port)
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--serve/--no-serve", "serve_app", default=True, help="Serve the app when ready.")
+def demo(host: str, port: int, serve_app: bool) -> None:
+    """Migrate, fill the database with demonstration data, and serve the app."""
+    url = load_settings().database_url
+    migrate.upgrade(url)
+    click.echo(f"database at {redact(url)} is migrated")
+    app = create_app()
+    with app.app_context():
+        for step in DEMO_STEPS:
+            step()
+    if serve_app:
+        run_server(app, host, port)
+
+
+COMMANDS = (
+    db,
+    users,
+    worker,
+)
+"""Every area's commands (click commands or groups)."""
+
+for command in COMMANDS:
+    cli.add_command(command)

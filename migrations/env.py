@@ -1,0 +1,32 @@
+"""Alembic's entry point: the database URL comes from ``scanscore db`` (or the station's
+settings), the target is the metadata of every area's models."""
+
+from __future__ import annotations
+
+import importlib
+
+from alembic import context
+
+from station.config import load_settings
+from station.db import Base, get_engine
+
+MODEL_MODULES = (
+    "station.models",
+)
+"""The modules that define tables; an area adds its own when it adds a model."""
+
+for module in MODEL_MODULES:
+    importlib.import_module(module)
+
+url = context.config.get_main_option("sqlalchemy.url") or load_settings().database_url
+options = {"target_metadata": Base.metadata, "render_as_batch": True, "compare_type": True}
+
+if context.is_offline_mode():
+    context.configure(url=url, literal_binds=True, **options)
+    with context.begin_transaction():
+        context.run_migrations()
+else:
+    with get_engine(url).connect() as connection:
+        context.configure(connection=connection, **options)
+        with context.begin_transaction():
+            context.run_migrations()

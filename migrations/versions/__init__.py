@@ -1,0 +1,1 @@
+"""Migration scripts, one chain: each names its ``down_revision``."""

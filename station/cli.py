@@ -1,0 +1,102 @@
+"""The station's commands: ``db``, ``users``, ``worker``."""
+
+from __future__ import annotations
+
+import getpass
+
+import click
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from rq import Queue, Worker
+from sqlalchemy import select
+
+from station import migrate
+from station.accounts import AccountError, create_user
+from station.config import load_settings
+from station.db import dispose_engine, redact, session_scope
+from station.models import User
+from station.queue import redact_redis_url, redis_connection, unavailable
+from station.roles import ROLES
+
+
+def cli_actor() -> str:
+    """The audit log's actor for what is done from the command line."""
+    return f"cli:{getpass.getuser()}"
+
+
+@click.group()
+def db() -> None:
+    """The database: migrations."""
+
+
+@db.command()
+@click.option("--revision", default="head", show_default=True, help="Target revision.")
+def upgrade(revision: str) -> None:
+    """Migrate the database (DATABASE_URL) to the newest schema."""
+    url = load_settings().database_url
+    migrate.upgrade(url, revision)
+    click.echo(f"database at {redact(url)} is at {', '.join(migrate.current_revisions(url))}")
+
+
+@db.command("revision")
+@click.option("-m", "--message", required=True, help="What the migration changes.")
+@click.option("--autogenerate", is_flag=True, help="Compare the models with the database.")
+def new_revision(message: str, autogenerate: bool) -> None:
+    """Write a new migration script into migrations/versions/."""
+    migrate.revision(load_settings().database_url, message, autogenerate)
+
+
+@click.group()
+def users() -> None:
+    """Accounts."""
+
+
+@users.command("add")
+@click.argument("username")
+@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+              help="Asked for when not given.")
+def users_add(username: str, role: str, password: str) -> None:
+    """Add an account with a role."""
+    url = load_settings().database_url
+    migrate.check_database(url)
+    try:
+        with session_scope(url) as session:
+            create_user(session, cli_actor(), username, password, role)
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"added user {username} ({role})")
+
+
+@users.command("list")
+def users_list() -> None:
+    """List the accounts."""
+    url = load_settings().database_url
+    migrate.check_database(url)
+    with session_scope(url) as session:
+        for user in session.scalars(select(User).order_by(User.username)):
+            state = "" if user.active else " (inactive)"
+            click.echo(f"{user.username}\t{user.role}{state}")
+
+
+@click.command()
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+@click.option("--queue", "queue_name", help="Queue to work (default: SCANSCORE_QUEUE).")
+def worker(burst: bool, queue_name: str | None) -> None:
+    """Work jobs from the RQ queue (needs REDIS_URL); run as many as you like, anywhere
+    that sees the same database, Redis and image store."""
+    settings = load_settings()
+    if settings.redis_url is None:
+        raise click.ClickException(
+            "REDIS_URL is not set: without Redis, jobs run in process and need no worker")
+    migrate.check_database(settings.database_url)
+    dispose_engine(settings.database_url)  # each job's process opens its own connections
+    connection = redis_connection(settings.redis_url)
+    try:
+        connection.ping()
+    except (RedisConnectionError, RedisTimeoutError) as exc:
+        raise unavailable(settings.redis_url, exc) from exc
+    name = queue_name or settings.queue_name
+    click.echo(f"worker on queue {name} at {redact_redis_url(settings.redis_url)}")
+    Worker([Queue(name, connection=connection)], connection=connection).work(burst=burst)
+

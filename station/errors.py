@@ -1,0 +1,90 @@
+"""Errors with a message a person can act on, and the error responses of pages and API.
+
+API routes (paths under ``/api/``) answer errors as JSON ``{"error": ..., "detail": ...}``
+with the matching status; pages render ``station/error.html``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+
+class StationError(Exception):
+    """A failure of the platform (configuration, database, queue) the user must fix."""
+
+
+class DatabaseUnreachable(StationError):
+    """The database named by ``DATABASE_URL`` does not answer."""
+
+
+class DatabaseNotMigrated(StationError):
+    """The database is not at the newest migration."""
+
+
+class QueueUnavailable(StationError):
+    """Redis named by ``REDIS_URL`` does not answer; nothing was enqueued."""
+
+
+class ApiError(Exception):
+    """Raise from a view to answer ``status`` with ``{"error": error, "detail": detail}``."""
+
+    def __init__(self, status: int, error: str, detail: Any = None) -> None:
+        super().__init__(error)
+        self.status = status
+        self.error = error
+        self.detail = detail
+
+
+def bad_input(detail: Any) -> ApiError:
+    """The 422 error of a request whose content is wrong; ``detail`` says what and where."""
+    return ApiError(422, "bad input", detail)
+
+
+def is_api_request() -> bool:
+    return request.path.startswith("/api/")
+
+
+def error_response(status: int, error: str, detail: Any = None) -> Response:
+    """A JSON error for the API, an error page otherwise."""
+    if is_api_request():
+        response = jsonify(error=error, detail=detail)
+    else:
+        response = Response(
+            render_template("station/error.html", status=status, error=error, detail=detail)
+        )
+    response.status_code = status
+    return response
+
+
+def _http_error(exc: HTTPException) -> Response | HTTPException:
+    if exc.code is None or exc.code < 400:
+        return exc  # routing redirects pass through
+    return error_response(exc.code, (exc.name or "error").lower(), exc.description)
+
+
+def _api_error(exc: ApiError) -> Response:
+    return error_response(exc.status, exc.error, exc.detail)
+
+
+def _queue_unavailable(exc: QueueUnavailable) -> Response:
+    log.error("queue unavailable: %s", exc)
+    return error_response(503, "queue unavailable", str(exc))
+
+
+def _unexpected(exc: Exception) -> Response:
+    log.exception("unexpected error on %s %s", request.method, request.path)
+    return error_response(500, "internal server error", "the error was logged")
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(ApiError, _api_error)
+    app.register_error_handler(QueueUnavailable, _queue_unavailable)
+    if not app.testing:
+        app.register_error_handler(Exception, _unexpected)

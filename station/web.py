@@ -1,0 +1,71 @@
+"""The station's part of the web app: settings, hooks, the base template, the home page."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, render_template
+from werkzeug.wrappers import Response
+
+from station import csrf, db, errors, guard
+from station.auth import current_user
+from station.config import Settings
+from station.guard import require_role
+from station.nav import nav_items
+from station.roles import ROLE_TITLES, ROLES
+
+bp = Blueprint(
+    "station", __name__, template_folder="templates", static_folder="static",
+    static_url_path="/static/station",
+)
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
+        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+}
+
+
+def init_app(app: Flask, settings: Settings) -> None:
+    """Configure ``app`` from ``settings`` and install the hooks every request passes:
+    the role guard, then the CSRF check."""
+    app.extensions["scanscore"] = settings
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        SESSION_COOKIE_NAME="scanscore_session",
+        SESSION_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=settings.session_lifetime,
+    )
+    db.init_app(app)
+    errors.init_app(app)
+    app.before_request(guard.enforce)
+    app.before_request(csrf.protect)
+    app.after_request(_security_headers)
+    app.context_processor(_template_globals)
+
+
+def _security_headers(response: Response) -> Response:
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
+
+
+def _template_globals() -> dict[str, object]:
+    user = current_user()
+    return {
+        "current_user": user,
+        "role_title": ROLE_TITLES.get(user.role, "") if user else "",
+        "nav": nav_items(user.role if user else None),
+        "csrf_token": csrf.csrf_token,
+        "csrf_field": csrf.csrf_field,
+    }
+
+
+@bp.get("/")
+@require_role(*ROLES)
+def home() -> str:
+    """The role's home page: the areas its role may open."""
+    user = current_user()
+    return render_template("station/home.html", title=f"{ROLE_TITLES[user.role]} home")
