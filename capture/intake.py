@@ -5,7 +5,7 @@ Every page's image goes to the image store under its content hash and gets a
 known is skipped, so feeding the same files again creates nothing. A page that
 fails a check on arrival is stored all the same, with its exception; every
 other page gets its read job (enqueued after the commit that stored it).
-Sources: :func:`ingest_paths` (the CLI), :func:`take_file` for the hot folder
+Sources: :func:`ingest_files` (the CLI), :func:`take_file` for the hot folder
 (:mod:`capture.watch`) and browser uploads (:mod:`capture.views`).
 """
 
@@ -123,15 +123,15 @@ def _unread(session: Session, sha: str) -> list[int]:
                                                       Page.status == "received")))
 
 
-def ingest_paths(paths: list[Path], *, feed_key: str | None = None, batch_id: int | None = None,
+def ingest_files(files: list[Path], feed_key: str, *, batch_id: int | None = None,
                  on_file: Callable[[Path, IntakeCount], None] | None = None) -> IntakeCount:
-    """Take every scanner file under ``paths`` as one feed, then end the feed
-    (its last batch closes when its pages are read)."""
+    """Take ``files`` (see :func:`scanner_files`) as one feed, in order, then
+    end the feed (its last batch closes when its pages are read)."""
     store = image_store()
     with session_scope() as session:
-        feed_id = feed_id_for(session, feed_key or paths_key(paths), "ingest")
+        feed_id = feed_id_for(session, feed_key, "ingest")
     total = IntakeCount()
-    for path in scanner_files(paths):
+    for path in files:
         try:
             data = path.read_bytes()
         except OSError as exc:
