@@ -206,8 +206,8 @@ def _page(deck: Deck, page: Page, keys: dict[str, dict[str, KeyPlan]], student: 
     fields = {}
     for fld in page.fields:
         if fld.kind in BUBBLE_KINDS:
-            fields[fld.name] = _mark_field(deck, page, fld, keys[fld.name], blank, sheet, rng)
             _print_write_ins(fld, keys[fld.name], student, sheet, deck.dpi, rng)
+            fields[fld.name] = _mark_field(deck, page, fld, keys[fld.name], blank, sheet, rng)
     truth: dict = {"page": page.number, "blank_page": False, "fields": fields}
     responses = {}
     for fld, area in deck.form.areas_on(page.number):
