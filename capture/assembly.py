@@ -4,18 +4,19 @@ Pure: :func:`plan_batch` takes the facts of a batch's read pages (in scanner
 order) and the page count of each form, and returns the documents and the
 conditions. Condition codes, for the edit station:
 
-==================  ==========================================================
-code                meaning
-==================  ==========================================================
-missing_page        a page of the document's form is not in the batch
-extra_page          one page number scanned more than once under a lithocode
-lithocode_mismatch  a page whose lithocode differs from the pages scanned with
-                    it (its neighbours' document lacks its page number), or
-                    pages of different forms under one lithocode
-lithocode_unread    a page whose lithocode could not be read (key it from the
-                    eye-readable digits); it joins no document until keyed
-duplicate_lithocode the lithocode is also in another batch
-==================  ==========================================================
+====================  ==========================================================
+code                  meaning
+====================  ==========================================================
+missing_page          a page of the document's form is not in the batch
+duplicate_lithocode   one page number found more than once under a lithocode in
+                      the batch (a sheet scanned twice, or two documents printed
+                      with one lithocode), or the lithocode also in another batch
+lithocode_mismatch    a page whose lithocode differs from the pages scanned with
+                      it (its neighbours' document lacks its page number), or
+                      pages of different forms under one lithocode
+lithocode_unread      a page whose lithocode could not be read (key it from the
+                      eye-readable digits); it joins no document until keyed
+====================  ==========================================================
 """
 
 from __future__ import annotations
@@ -102,8 +103,8 @@ def _document_conditions(litho: str, doc: DocumentPlan) -> list[Condition]:
                                     litho))
     for number, times in sorted(doc.numbers.items()):
         if times > 1:
-            conditions.append(Condition("extra_page", f"page {number} scanned {times} times",
-                                        litho))
+            conditions.append(Condition("duplicate_lithocode", f"page {number} found {times} "
+                                        "times under this lithocode", litho))
     return conditions
 
 

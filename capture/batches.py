@@ -148,13 +148,21 @@ def _assemble(session: Session, batch: Batch) -> int:
 
 def _duplicates_elsewhere(session: Session, batch_id: int, lithocodes: set[str]
                           ) -> list[Condition]:
-    """duplicate_lithocode conditions for lithocodes also found in other batches."""
+    """duplicate_lithocode conditions for lithocodes also found in other
+    batches; the other batch's document gets the condition too."""
     if not lithocodes:
         return []
-    rows = session.execute(select(Document.lithocode, Document.batch_id).where(
+    rows = session.execute(select(Document.id, Document.lithocode, Document.batch_id).where(
         Document.lithocode.in_(lithocodes), Document.batch_id != batch_id)).all()
+    for doc_id, _litho, other in rows:
+        detail = f"lithocode also in batch {batch_id}"
+        known = select(DocumentCondition.id).where(DocumentCondition.document_id == doc_id,
+                                                   DocumentCondition.detail == detail)
+        if session.scalar(known) is None:
+            session.add(DocumentCondition(batch_id=other, document_id=doc_id,
+                                          code="duplicate_lithocode", detail=detail))
     return [Condition("duplicate_lithocode", f"lithocode also in batch {other}", litho)
-            for litho, other in rows]
+            for _doc_id, litho, other in rows]
 
 
 def _reconcile(session: Session, batch: Batch, found: int) -> None:

@@ -22,13 +22,13 @@ def test_shuffled_pages_make_complete_documents():
     assert plan.documents["B"].form_id == "sheet" and plan.documents["B"].pages_expected == 2
 
 
-def test_missing_and_extra_pages():
+def test_missing_page_and_duplicated_lithocode():
     plan = plan_batch(pages(("folder", 1, "A"), ("folder", 2, "A"), ("folder", 2, "A"),
                             ("folder", 4, "A")), COUNTS)
-    assert codes(plan) == [("extra_page", "A", None), ("missing_page", "A", None)]
+    assert codes(plan) == [("duplicate_lithocode", "A", None), ("missing_page", "A", None)]
     detail = {c.code: c.detail for c in plan.conditions}
     assert detail["missing_page"] == "page 3 of 4 not found"
-    assert detail["extra_page"] == "page 2 scanned 2 times"
+    assert detail["duplicate_lithocode"] == "page 2 found 2 times under this lithocode"
 
 
 def test_page_whose_lithocode_disagrees_with_its_neighbours():
