@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import click
 from sqlalchemy import select
 
 from capture.intake import IntakeCount, ingest_files, paths_key, scanner_files
+from capture.jobs import STALE_AFTER, requeue_unread
 from capture.models import Batch, Feed, Page
 from capture.progress import batch_rows
 from capture.watch import HotFolder, watch
@@ -83,3 +85,15 @@ def watch_command(directory: Path, done: Path | None, settle: float, interval: f
         watch(folder, interval, once, report)
     except KeyboardInterrupt:
         click.echo("stopped")
+
+
+@click.command("requeue")
+@click.option("--older-than", type=float, default=STALE_AFTER.total_seconds(), show_default=True,
+              help="Seconds since a page was received.")
+def requeue_command(older_than: float) -> None:
+    """Enqueue again the reads of pages still unread after --older-than seconds
+    (their job was lost with a worker); reading twice is harmless."""
+    check_database(current_settings().database_url)
+    with session_scope() as session:
+        count = requeue_unread(session, timedelta(seconds=older_than))
+    click.echo(f"{count} unread pages enqueued again")

@@ -5,7 +5,7 @@ queue (RQ with Redis, in process without). It can run twice, or die midway,
 without harm: the read record is inserted once (unique per page) in the same
 transaction as the page's new status, and a run that finds the page read
 only sequences its feed. :func:`requeue_unread` re-enqueues pages whose job
-was lost (a worker killed before RQ retried it).
+was lost with its worker.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,15 +22,19 @@ from capture.batches import advance
 from capture.checks import record_problem
 from capture.exceptions import open_exception
 from capture.formset import known_forms
-from capture.models import Page, PageRead
+from capture.models import Page, PageRead, utcnow
 from capture.upsert import insert_once
 from omr import MarkRecord, read_file
 from omr.decisions import REVIEW_FLAGS
+from station.config import current_settings
 from station.db import session_scope
 from station.images import image_store
-from station.queue import enqueue
+from station.queue import enqueue, job_id_for
 
 log = logging.getLogger(__name__)
+
+STALE_AFTER = timedelta(minutes=10)
+"""A page unread this long after it was received has lost its job."""
 
 
 def read_page(page_id: int) -> str:
@@ -78,14 +83,24 @@ def save_read(session: Session, page_id: int, record: MarkRecord, read_ms: float
     return True
 
 
-def requeue_unread(session: Session, feed_id: int | None = None) -> int:
-    """Enqueue the read job of every page still waiting to be read (of one
-    feed, or all); returns how many. Job ids are deterministic, so a page
-    whose job is still queued is not queued twice."""
-    query = select(Page.id).where(Page.status == "received")
+def requeue_unread(session: Session, older_than: timedelta = STALE_AFTER,
+                   feed_id: int | None = None) -> int:
+    """Enqueue again the read of every page received more than ``older_than``
+    ago and still unread (of one feed, or all); returns how many.
+
+    A job lost with its worker stays "started" in RQ until RQ's maintenance
+    finds it abandoned, and the queue's de-duplication would refuse it until
+    then: these jobs go under a new job id. Safe, as the job is idempotent.
+    """
+    query = select(Page.id).where(Page.status == "received",
+                                  Page.received_at <= utcnow() - older_than)
     if feed_id is not None:
         query = query.where(Page.feed_id == feed_id)
     ids = list(session.scalars(query.order_by(Page.id)))
+    queue, stamp = current_settings().queue_name, int(time.time())
     for page_id in ids:
-        enqueue(read_page, page_id)
+        enqueue(read_page, page_id,
+                job_id=f"{job_id_for(read_page, (page_id,), queue)}-again-{stamp}")
+    if ids:
+        log.warning("%d unread pages enqueued again", len(ids))
     return len(ids)
