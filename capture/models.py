@@ -158,3 +158,8 @@ class CaptureException(Base):
     resolved_by: Mapped[str | None] = mapped_column(String(80))
     resolved_at: Mapped[datetime | None] = mapped_column(Stamp)
     created_at: Mapped[datetime] = mapped_column(Stamp, default=utcnow)
+
+
+TABLES: tuple[type[Base], ...] = (Feed, Page, PageRead, Batch, Document, DocumentCondition,
+                                  CaptureException)
+"""Every capture table."""

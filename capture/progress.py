@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from capture.models import Batch, CaptureException, Document, Feed, Page
+from capture.models import TABLES, Batch, CaptureException, Document, Feed, Page
 
 
 def batch_rows(session: Session, batch_ids: list[int] | None = None, limit: int = 200
@@ -79,3 +79,9 @@ def feed_rows(session: Session) -> list[dict[str, Any]]:
         feed["unassigned"] += n
         feed["waiting"] += n if status == "received" else 0
     return list(feeds.values())
+
+
+def row_counts(session: Session) -> dict[str, int]:
+    """Rows in each capture table (feeding the same files twice must not change them)."""
+    return {m.__tablename__: session.scalar(select(func.count()).select_from(m))
+            for m in TABLES}

@@ -1,5 +1,5 @@
 """Capture's fixtures: an app context on a fresh database (SQLite and
-PostgreSQL), and helpers to count rows."""
+PostgreSQL), and a helper to count rows."""
 
 from __future__ import annotations
 
@@ -7,13 +7,9 @@ from collections.abc import Iterator
 
 import pytest
 from flask import Flask
-from sqlalchemy import func, select
 
-from capture import models
+from capture import progress
 from station.db import session_scope
-
-TABLES = (models.Feed, models.Page, models.PageRead, models.Batch, models.Document,
-          models.DocumentCondition, models.CaptureException)
 
 
 @pytest.fixture
@@ -26,5 +22,4 @@ def ctx(app: Flask) -> Iterator[Flask]:
 def row_counts() -> dict[str, int]:
     """Rows in each capture table."""
     with session_scope() as session:
-        return {m.__tablename__: session.scalar(select(func.count()).select_from(m))
-                for m in TABLES}
+        return progress.row_counts(session)

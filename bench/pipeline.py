@@ -1,0 +1,291 @@
+"""Pipeline benchmark (BENCHMARKS.md, "Pipeline"): a batch of ≥ 2,000 pages
+through intake → queue → read → records, against PostgreSQL and Redis with
+real RQ worker processes.
+
+Prints: the pure read time (omr alone, one process, same pages); the pipeline
+with 1 and with 2 workers (pages/s, speed-up, overhead over the pure read);
+the crash test (workers SIGKILLed at random moments 10 times during a batch:
+pages lost / duplicated / unread after the batch); and the same batch fed
+twice (new rows the second time).
+
+    python bench/pipeline.py [--documents 500] [--worker simple|scanscore]
+
+Each run gets its own database (created on the PostgreSQL server of
+``--postgres``, dropped after), image store and queue.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import create_engine, func, select, text
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from capture.demo import BatchSpec, write_batch, write_header  # noqa: E402
+from capture.formset import known_forms  # noqa: E402
+from capture.intake import ingest_files, scanner_files  # noqa: E402
+from capture.jobs import requeue_unread  # noqa: E402
+from capture.models import Batch, Document, Page, PageRead  # noqa: E402
+from capture.progress import row_counts  # noqa: E402
+from station import migrate  # noqa: E402
+from station.db import dispose_engine, session_scope  # noqa: E402
+
+CHUNK = 20
+"""Documents generated per task (in parallel processes)."""
+KILLS = 10
+
+
+def generate(folder: Path, form_id: str, documents: int, seed: int = 2026) -> list[Path]:
+    """The benchmark batch (header + documents, typical effects, JPEG), made once."""
+    if not (folder / "complete").exists():
+        shutil.rmtree(folder, ignore_errors=True)
+        write_header(folder, BatchSpec(form_id, documents, seed, 1), known_forms())
+        chunks = [(folder, form_id, c, min(CHUNK, documents - c * CHUNK), seed)
+                  for c in range((documents + CHUNK - 1) // CHUNK)]
+        with ProcessPoolExecutor(os.cpu_count()) as pool:
+            list(pool.map(_write_chunk, *zip(*chunks, strict=True)))
+        (folder / "complete").touch()
+    return scanner_files([folder])
+
+
+def _write_chunk(folder: Path, form_id: str, chunk: int, count: int, seed: int) -> None:
+    from sample_sheets.deck import generate_deck
+
+    deck = generate_deck(known_forms()[form_id], count, seed=seed + 1 + chunk,
+                         effects="typical", first_lithocode=1 + chunk * CHUNK, image_format="jpg")
+    for d, doc in enumerate(deck.documents()):
+        for p, page in enumerate(doc.pages, 1):
+            (folder / f"{chunk:03d}_{d:02d}_{p}.jpg").write_bytes(page.data())
+
+
+def pure_read_seconds(files: list[Path]) -> float:
+    """Reading every page with omr alone, in this process (templates warmed first)."""
+    from omr import read_file
+
+    forms = known_forms()
+    read_file(files[1], forms)
+    start = time.perf_counter()
+    for path in files:
+        read_file(path, forms)
+    return time.perf_counter() - start
+
+
+# --- one pipeline run -------------------------------------------------------------------
+
+
+@contextmanager
+def station(postgres: str, redis: str, work: Path, tag: str):
+    """Environment of one run: a new database, image store and queue."""
+    name = f"bench_pipeline_{tag}_{uuid.uuid4().hex[:6]}"
+    admin = create_engine(postgres, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    url = re.sub(r"/[^/]*$", f"/{name}", postgres)
+    env = {"DATABASE_URL": url, "REDIS_URL": redis, "SCANSCORE_QUEUE": name,
+           "SCANSCORE_IMAGE_STORE": str(work / name / "images"),
+           "SCANSCORE_VAR": str(work / name / "var")}
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        migrate.upgrade(url)
+        yield env
+    finally:
+        for k, v in saved.items():
+            os.environ.pop(k) if v is None else os.environ.__setitem__(k, v)
+        dispose_engine(url)
+        with admin.connect() as c:
+            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+        shutil.rmtree(work / name, ignore_errors=True)
+        _delete_queue(redis, name)
+
+
+def _delete_queue(redis: str, name: str) -> None:
+    from redis import Redis
+
+    connection = Redis.from_url(redis)
+    for key in connection.scan_iter(f"*{name}*"):
+        connection.delete(key)
+
+
+class Workers:
+    """RQ worker processes, each in its own process group (SIGKILL takes the
+    worker and any work-horse it forked)."""
+
+    def __init__(self, kind: str, env: dict[str, str]) -> None:
+        self.kind, self.env, self.procs = kind, {**os.environ, **env}, []
+
+    def start(self, n: int = 1) -> None:
+        bin_dir = Path(sys.executable).parent
+        if self.kind == "simple":
+            command = [str(bin_dir / "rq"), "worker", "--worker-class", "rq.worker.SimpleWorker",
+                       "--url", self.env["REDIS_URL"], "--quiet", self.env["SCANSCORE_QUEUE"]]
+        else:
+            command = [str(bin_dir / "scanscore"), "worker"]
+        for _ in range(n):
+            self.procs.append(subprocess.Popen(command, env=self.env, cwd=ROOT,
+                                               start_new_session=True, stdout=subprocess.DEVNULL,
+                                               stderr=subprocess.DEVNULL))
+
+    def kill_one(self, rng: random.Random) -> None:
+        proc = rng.choice([p for p in self.procs if p.poll() is None])
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        self.procs.remove(proc)
+        self.start()
+
+    def stop(self) -> None:
+        for proc in self.procs:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        for proc in self.procs:
+            proc.wait(timeout=30)
+
+
+def counts() -> dict[str, int]:
+    with session_scope() as s:
+        return {
+            "pages": s.scalar(select(func.count()).select_from(Page)),
+            "distinct images": s.scalar(select(func.count(func.distinct(Page.image_sha256)))),
+            "records": s.scalar(select(func.count()).select_from(PageRead)),
+            "unread": s.scalar(select(func.count()).where(Page.status == "received")),
+            "documents": s.scalar(select(func.count()).select_from(Document)),
+            "batches closed": s.scalar(select(func.count()).where(Batch.status == "closed")),
+        }
+
+
+def wait_read(expected: int, batches: int, timeout: float, idle_requeue: float | None = None
+              ) -> float:
+    """Wait until ``expected`` pages have records and ``batches`` batches are
+    closed; returns the time. With ``idle_requeue``, pages still unread when nothing
+    has been read for that long are enqueued again (jobs lost with a killed worker)."""
+    start = last_change = time.perf_counter()
+    last = -1
+    while time.perf_counter() - start < timeout:
+        now = counts()
+        if now["records"] >= expected and now["batches closed"] >= batches:
+            return time.perf_counter()
+        if now["records"] != last:
+            last, last_change = now["records"], time.perf_counter()
+        elif idle_requeue and time.perf_counter() - last_change > idle_requeue:
+            with session_scope() as s:
+                again = requeue_unread(s, older_than=timedelta(0))
+            print(f"    {again} unread pages enqueued again")
+            last_change = time.perf_counter()
+        time.sleep(0.25)
+    raise TimeoutError(f"pages not read in {timeout:.0f} s: {counts()}")
+
+
+def warm_up(workers: int, form_id: str, work: Path) -> int:
+    """Feed a small batch of other pages first, so that every worker has loaded
+    the forms and their templates; returns its pages."""
+    folder = work / f"warmup-{workers}"
+    if not (folder / "truth.json").exists():
+        write_batch(folder, BatchSpec(form_id, 2 * workers, 99, 900_000), known_forms())
+    files = scanner_files([folder])
+    ingest_files(files, "warmup")
+    wait_read(len(files), 1, 300)
+    return len(files)
+
+
+def pipeline_run(files: list[Path], n: int, args, work: Path) -> float:
+    with station(args.postgres, args.redis, work, f"w{n}") as env:
+        workers = Workers(args.worker, env)
+        workers.start(n)
+        try:
+            base = warm_up(n, args.form, work)
+            start = time.perf_counter()
+            ingest_files(files, "bench")
+            intake = time.perf_counter() - start
+            end = wait_read(base + len(files), 2, 3600)
+        finally:
+            workers.stop()
+    seconds = end - start
+    print(f"  {n} worker(s): {len(files)} pages in {seconds:.1f} s = {len(files) / seconds:.1f} "
+          f"pages/s (intake alone {intake:.1f} s, alongside the workers)")
+    return seconds
+
+
+def crash_run(files: list[Path], args, work: Path, expected_seconds: float) -> None:
+    rng = random.Random(args.seed)
+    with station(args.postgres, args.redis, work, "crash") as env:
+        workers = Workers(args.worker, env)
+        workers.start(2)
+        moments = sorted(rng.uniform(0.05, 0.9) * expected_seconds for _ in range(KILLS))
+
+        def killer() -> None:
+            t0 = time.perf_counter()
+            for moment in moments:
+                time.sleep(max(0.0, moment - (time.perf_counter() - t0)))
+                workers.kill_one(rng)
+
+        thread = threading.Thread(target=killer)
+        try:
+            thread.start()
+            ingest_files(files, "bench")
+            thread.join()
+            wait_read(len(files), 1, 3600, idle_requeue=10)
+            time.sleep(2)
+            result = counts()
+            with session_scope() as s:
+                before = row_counts(s)
+            again = ingest_files(files, "bench")
+            with session_scope() as s:
+                added = {k: n - before[k] for k, n in row_counts(s).items()}
+        finally:
+            workers.stop()
+    lost = len(files) - result["pages"]
+    duplicated = (result["pages"] - result["distinct images"]
+                  + result["records"] - result["pages"])
+    print(f"  crash test: {KILLS} workers SIGKILLed at {', '.join(f'{m:.1f}' for m in moments)} s")
+    print(f"    lost {lost}, duplicated {duplicated}, unread {result['unread']} "
+          f"({result['records']} records for {len(files)} pages; {result['documents']} documents)")
+    print(f"  fed twice: {again.pages} pages, {again.new} new; new rows per table: "
+          f"{added} (total {sum(added.values())})")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--documents", type=int, default=500, help="documents in the batch")
+    parser.add_argument("--form", default="answer_folder")
+    parser.add_argument("--worker", choices=("simple", "scanscore"), default="simple",
+                        help="rq SimpleWorker processes, or `scanscore worker`")
+    parser.add_argument("--postgres", default=os.environ.get(
+        "SCANSCORE_BENCH_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
+    parser.add_argument("--redis", default=os.environ.get(
+        "SCANSCORE_BENCH_REDIS", "redis://127.0.0.1:6379/0"))
+    parser.add_argument("--work", type=Path, default=ROOT / "var" / "bench" / "pipeline")
+    parser.add_argument("--seed", type=int, default=5)
+    parser.add_argument("--skip-crash", action="store_true")
+    args = parser.parse_args()
+    files = generate(args.work / f"batch-{args.form}-{args.documents}", args.form, args.documents)
+    print(f"batch: {len(files)} pages ({args.documents} documents of {args.form} + header), "
+          f"JPEG 300 dpi, typical effects; workers: {args.worker}")
+    pure = pure_read_seconds(files)
+    print(f"  pure read (omr alone, 1 process): {pure:.1f} s = {len(files) / pure:.1f} pages/s")
+    one = pipeline_run(files, 1, args, args.work)
+    two = pipeline_run(files, 2, args, args.work)
+    print(f"  speed-up 2 workers vs 1: {one / two:.2f}")
+    print(f"  pipeline overhead over the pure read (1 worker): {100 * (one / pure - 1):.1f} %")
+    if not args.skip_crash:
+        crash_run(files, args, args.work, two)
+
+
+if __name__ == "__main__":
+    main()

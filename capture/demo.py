@@ -1,0 +1,122 @@
+"""Generated batches, as a scanner would leave them in a folder, for the demo,
+the tests and the pipeline benchmark; and the demo's capture step.
+
+A batch folder holds the header sheet's file first (``000_header.<ext>``),
+then the documents' pages in feeding order (shuffled when asked), each a file
+named so that name order is feeding order.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import click
+import numpy as np
+
+from capture.formset import known_forms
+from capture.intake import ingest_files, scanner_files
+from capture.reconcile import HEADER_FIELDS, header_form_ids
+from sample_sheets.deck import PageScan, generate_deck
+from sample_sheets.model import Form
+from station.config import current_settings
+
+
+@dataclass(frozen=True)
+class BatchSpec:
+    """One batch to generate: ``count`` documents of ``form_id``; the header
+    declares ``declared`` documents (default: ``count``)."""
+
+    form_id: str
+    count: int
+    seed: int
+    first_lithocode: int
+    effects: str = "typical"
+    image_format: str = "jpg"
+    shuffle: bool = False
+    declared: int | None = None
+
+
+@dataclass
+class BatchTruth:
+    """What was written: the header's truth and each document's lithocode and pages."""
+
+    folder: Path
+    header: dict
+    documents: list[dict] = field(default_factory=list)
+
+    @property
+    def lithocodes(self) -> list[str]:
+        return [d["lithocode"] for d in self.documents]
+
+
+def header_form(forms: dict[str, Form]) -> Form:
+    return forms[min(header_form_ids(forms))]
+
+
+def write_batch(folder: Path, spec: BatchSpec, forms: dict[str, Form] | None = None
+                ) -> BatchTruth:
+    """Write a header sheet declaring the batch's count and the documents'
+    pages into ``folder``; also writes ``truth.json`` (not a scan file)."""
+    forms = forms or known_forms()
+    header = write_header(folder, spec, forms)
+    deck = generate_deck(forms[spec.form_id], spec.count, seed=spec.seed, effects=spec.effects,
+                         first_lithocode=spec.first_lithocode, image_format=spec.image_format)
+    pages = [(doc.truth, page) for doc in deck.documents() for page in doc.pages]
+    order = np.random.default_rng([spec.seed, 7]).permutation(len(pages)) if spec.shuffle \
+        else range(len(pages))
+    truth = BatchTruth(folder, header.truth)
+    for position, index in enumerate(order, 1):
+        _doc, page = pages[index]
+        (folder / f"{position:04d}.{spec.image_format}").write_bytes(page.data())
+    truth.documents = list({d["lithocode"]: d for d, _ in pages}.values())
+    (folder / "truth.json").write_text(json.dumps(
+        {"header": truth.header, "documents": truth.documents}, indent=1))
+    return truth
+
+
+def write_header(folder: Path, spec: BatchSpec, forms: dict[str, Form]) -> PageScan:
+    """Write the batch's header sheet, its count grid filled with the declared
+    count, as ``000_header.<ext>`` in ``folder`` (created)."""
+    form = header_form(forms)
+    count_field = form.fields[HEADER_FIELDS["count"]]
+    digits = str(spec.count if spec.declared is None else spec.declared)
+    digits = digits.zfill(len(count_field.keys))[-len(count_field.keys):]
+    deck = generate_deck(form, 1, seed=spec.seed, effects=spec.effects,
+                         image_format=spec.image_format)
+    deck.plan = {count_field.name: {k: [d] for k, d in zip(count_field.keys, digits,
+                                                           strict=True)}}
+    page = next(deck.documents()).pages[0]
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"000_header.{spec.image_format}").write_bytes(page.data())
+    return page
+
+
+def demo_specs(forms: dict[str, Form]) -> list[BatchSpec]:
+    """One batch of every document form, typical effects, pages in feeding order
+    except the answer folder's (slit and shuffled)."""
+    headers = header_form_ids(forms)
+    specs = []
+    for n, form_id in enumerate(sorted(set(forms) - headers)):
+        specs.append(BatchSpec(form_id, 3 if len(forms[form_id].pages) > 2 else 4, seed=100 + n,
+                               first_lithocode=1000 * (n + 1), shuffle=n == 0))
+    return specs
+
+
+def run_demo(out_dir: Path | None = None) -> None:
+    """``scanscore demo``'s capture step: generate a few batches of every form
+    (typical effects), ingest them as one scanner feed and read them. Idempotent:
+    a second run finds every page received."""
+    out = Path(out_dir or current_settings().var_dir / "demo" / "scans")
+    forms = known_forms()
+    specs = demo_specs(forms)
+    for n, spec in enumerate(specs, 1):
+        folder = out / f"batch{n:02d}-{spec.form_id}"
+        if not (folder / "truth.json").exists():
+            click.echo(f"generating batch {n}: {spec.count} documents of {spec.form_id}")
+            write_batch(folder, spec, forms)
+    files = scanner_files([out])
+    with click.progressbar(length=len(files), label="ingesting demo scans") as bar:
+        total = ingest_files(files, "demo", on_file=lambda _p, _c: bar.update(1))
+    click.echo(f"demo scans ingested: {total}; the operator's dashboard is at /capture")
