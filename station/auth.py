@@ -1,10 +1,12 @@
 """Login, logout and the session: pages (``/login``, ``/logout``) and the API
 (``/api/session``).
 
-The session cookie is signed and lives until the browser closes; on top of that a session
-idle for longer than ``PERMANENT_SESSION_LIFETIME`` ends, checked on the server at each
-request. The user is read from the database at each request, so a changed role or a
-deactivated account takes effect at once.
+The session cookie is signed and lives until the browser closes; a session idle for longer
+than ``PERMANENT_SESSION_LIFETIME`` ends, checked here at each request against the signed time
+of its last use (Flask's own age check of the signature, which cannot tell an expired session
+from none, is relaxed to :data:`SIGNATURE_MAX_AGE` by :class:`IdleSessionInterface`).
+The user is read from the database at each request, so a changed role or a deactivated
+account takes effect at once.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
+    Flask,
     flash,
     g,
     jsonify,
@@ -24,7 +27,9 @@ from flask import (
     session,
     url_for,
 )
-from werkzeug.wrappers import Response
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from itsdangerous import BadSignature
+from werkzeug.wrappers import Request, Response
 
 from station import audit, csrf
 from station.accounts import authenticate, user_json
@@ -39,6 +44,23 @@ log = logging.getLogger(__name__)
 bp = Blueprint("auth", __name__)
 
 WRONG_CREDENTIALS = "Unknown user or wrong password."
+SIGNATURE_MAX_AGE = 30 * 24 * 3600
+
+
+class IdleSessionInterface(SecureCookieSessionInterface):
+    """Signed-cookie sessions whose idle expiry is left to :func:`current_user`."""
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        serializer = self.get_signing_serializer(app)
+        if serializer is None:
+            return None
+        value = request.cookies.get(self.get_cookie_name(app))
+        if not value:
+            return self.session_class()
+        try:
+            return self.session_class(serializer.loads(value, max_age=SIGNATURE_MAX_AGE))
+        except BadSignature:
+            return self.session_class()
 
 
 def current_user() -> User | None:

@@ -6,7 +6,7 @@ from flask import Blueprint, Flask, render_template
 from werkzeug.wrappers import Response
 
 from station import csrf, db, errors, guard
-from station.auth import current_user
+from station.auth import IdleSessionInterface, current_user
 from station.config import Settings
 from station.guard import require_role
 from station.nav import nav_items
@@ -38,6 +38,7 @@ def init_app(app: Flask, settings: Settings) -> None:
         SESSION_COOKIE_SAMESITE="Lax",
         PERMANENT_SESSION_LIFETIME=settings.session_lifetime,
     )
+    app.session_interface = IdleSessionInterface()
     db.init_app(app)
     errors.init_app(app)
     app.before_request(guard.enforce)

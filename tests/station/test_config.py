@@ -1,0 +1,48 @@
+import stat
+from datetime import timedelta
+
+import pytest
+
+from station.config import NAMES, load_settings
+
+
+@pytest.fixture
+def clean_env(monkeypatch, tmp_path):
+    for name in NAMES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_defaults_keep_everything_under_var(clean_env):
+    settings = load_settings()
+    var = clean_env / "var"
+    assert settings.database_url == f"sqlite:///{var / 'scanscore.db'}"
+    assert settings.redis_url is None
+    assert settings.image_store == var / "images"
+    assert settings.queue_name == "scanscore"
+    assert settings.session_lifetime == timedelta(hours=8)
+
+
+def test_generated_secret_key_is_kept_private_and_reused(clean_env):
+    first = load_settings().secret_key
+    key_file = clean_env / "var" / "secret_key"
+    assert len(first) == 64
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert load_settings().secret_key == first
+    assert [p.name for p in key_file.parent.iterdir()] == ["secret_key"]
+
+
+def test_environment_and_overrides(clean_env, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgresql://db.example/scanscore")
+    monkeypatch.setenv("REDIS_URL", "redis://queue.example:6379/1")
+    monkeypatch.setenv("SCANSCORE_IMAGE_STORE", "/srv/images")
+    monkeypatch.setenv("SECRET_KEY", "from-env")
+    monkeypatch.setenv("PERMANENT_SESSION_LIFETIME", "600")
+    settings = load_settings({"REDIS_URL": "", "TESTING": True})
+    assert settings.database_url == "postgresql://db.example/scanscore"
+    assert settings.redis_url is None  # empty counts as unset
+    assert str(settings.image_store) == "/srv/images"
+    assert settings.secret_key == "from-env"
+    assert settings.session_lifetime == timedelta(minutes=10)
+    assert not (clean_env / "var" / "secret_key").exists()
