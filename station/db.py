@@ -112,8 +112,8 @@ def check_reachable(engine: Engine) -> None:
 @contextmanager
 def session_scope(url: str | None = None) -> Iterator[Session]:
     """A session for a job or a command: committed when the block ends, rolled back when it
-    raises."""
-    session = Session(get_engine(url))
+    raises. Objects keep their loaded values after the commit."""
+    session = Session(get_engine(url), expire_on_commit=False)
     try:
         yield session
         session.commit()

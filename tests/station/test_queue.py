@@ -1,0 +1,136 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from redis import Redis
+from rq import Queue, SimpleWorker
+from station_test_jobs import always_fail, do_work, fail_first_time, runs, works
+
+from app import create_app
+from station.db import session_scope
+from station.errors import QueueUnavailable
+from station.queue import enqueue, job_id_for
+
+JOBS_DIR = Path(__file__).parent
+SCANSCORE = str(Path(sys.executable).with_name("scanscore"))
+
+
+def counts(db_url, tag):
+    with session_scope(db_url) as session:
+        return runs(session, tag), works(session, tag)
+
+
+# --- in process ----------------------------------------------------------------------
+
+def test_without_redis_jobs_run_at_once(app, db_url):
+    with app.app_context():
+        job_id = enqueue(do_work, "page-1")
+        assert job_id == job_id_for(do_work, ("page-1",), "scanscore")
+        enqueue(do_work, "page-1")
+    assert counts(db_url, "page-1") == (2, 1)  # ran twice, the work was done once
+
+
+def test_in_process_jobs_are_retried(app, db_url):
+    with app.app_context():
+        enqueue(fail_first_time, "page-2")
+    assert counts(db_url, "page-2") == (2, 1)
+
+
+def test_in_process_job_that_keeps_failing_is_logged_not_raised(app, db_url, caplog):
+    with app.app_context():
+        job_id = enqueue(always_fail, "page-3")
+    assert counts(db_url, "page-3") == (4, 0)
+    assert f"job {job_id} failed 4 times; giving up" in caplog.text
+
+
+def test_job_ids_are_deterministic_and_distinct():
+    assert job_id_for(do_work, (1, 2), "q") == job_id_for(do_work, (1, 2), "q")
+    assert job_id_for(do_work, (1, 2), "q") != job_id_for(do_work, (2, 1), "q")
+    assert job_id_for(do_work, (1,), "q") != job_id_for(do_work, (1,), "other")
+    assert job_id_for(do_work, (1,), "q").startswith("station_test_jobs_do_work-")
+
+
+# --- RQ over Redis -------------------------------------------------------------------
+
+@pytest.fixture
+def redis_app(app_config, redis_url, queue_name):
+    return create_app({**app_config, "REDIS_URL": redis_url, "SCANSCORE_QUEUE": queue_name})
+
+
+@pytest.fixture
+def worker_env(monkeypatch, app_config, redis_url, queue_name):
+    """The environment of a worker: the same database, Redis and queue as ``redis_app``."""
+    env = {"DATABASE_URL": app_config["DATABASE_URL"], "REDIS_URL": redis_url,
+           "SCANSCORE_QUEUE": queue_name, "SCANSCORE_VAR": app_config["SCANSCORE_VAR"],
+           "SCANSCORE_IMAGE_STORE": app_config["SCANSCORE_IMAGE_STORE"]}
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return env
+
+
+def work_burst(redis_url, queue_name):
+    connection = Redis.from_url(redis_url)
+    SimpleWorker([Queue(queue_name, connection=connection)], connection=connection).work(
+        burst=True)
+
+
+def test_job_enqueued_twice_while_waiting_is_done_once(redis_app, worker_env, db_url,
+                                                       redis_url, queue_name):
+    with redis_app.app_context():
+        first = enqueue(do_work, "page-10")
+        second = enqueue(do_work, "page-10")
+        enqueue(do_work, "page-11")
+    assert first == second
+    assert Queue(queue_name, connection=Redis.from_url(redis_url)).count == 2
+    assert counts(db_url, "page-10") == (0, 0)  # nothing runs before a worker takes it
+    work_burst(redis_url, queue_name)
+    assert counts(db_url, "page-10") == (1, 1)
+    assert counts(db_url, "page-11") == (1, 1)
+
+
+def test_finished_job_can_be_enqueued_again(redis_app, worker_env, db_url, redis_url,
+                                            queue_name):
+    with redis_app.app_context():
+        enqueue(do_work, "page-12")
+        work_burst(redis_url, queue_name)
+        enqueue(do_work, "page-12")
+        work_burst(redis_url, queue_name)
+    assert counts(db_url, "page-12") == (2, 1)
+
+
+def test_failed_job_is_retried_by_the_worker(redis_app, worker_env, db_url, redis_url,
+                                             queue_name):
+    with redis_app.app_context():
+        enqueue(fail_first_time, "page-13")
+    work_burst(redis_url, queue_name)
+    assert counts(db_url, "page-13") == (2, 1)
+
+
+def test_worker_command_works_the_queue(redis_app, worker_env, db_url, queue_name):
+    with redis_app.app_context():
+        enqueue(do_work, "page-20")
+        enqueue(do_work, "page-21")
+    env = {**os.environ, **worker_env, "PYTHONPATH": str(JOBS_DIR)}
+    result = subprocess.run([SCANSCORE, "worker", "--burst"], env=env,
+                            capture_output=True, text=True, timeout=120, cwd=JOBS_DIR)
+    assert result.returncode == 0, result.stderr
+    assert f"worker on queue {queue_name}" in result.stdout
+    assert counts(db_url, "page-20") == (1, 1)
+    assert counts(db_url, "page-21") == (1, 1)
+
+
+def test_redis_that_does_not_answer_loses_nothing(app_config, db_url, redis_url, queue_name,
+                                                  worker_env):
+    down = create_app({**app_config, "REDIS_URL": "redis://127.0.0.1:1/0",
+                       "SCANSCORE_QUEUE": queue_name})
+    with down.app_context(), pytest.raises(QueueUnavailable) as caught:
+        enqueue(do_work, "page-30")
+    assert str(caught.value).startswith("Redis at redis://127.0.0.1:1/0 does not answer:")
+    assert counts(db_url, "page-30") == (0, 0)
+    up = create_app({**app_config, "REDIS_URL": redis_url, "SCANSCORE_QUEUE": queue_name})
+    with up.app_context():
+        enqueue(do_work, "page-30")  # the caller enqueues again when Redis is back
+    work_burst(redis_url, queue_name)
+    assert counts(db_url, "page-30") == (1, 1)
