@@ -9,11 +9,31 @@ Page-id strip (16 cells, left to right as printed):
   cell 15      parity: makes the count of 1s in cells 1–15 even
 A page fed upside down shows the strip at the bottom edge, where every form keeps
 clear paper, so the strip decodes only in the right orientation.
+
+Registration marks and the strip sit at the same place on every page of every
+form (:func:`standard_registration`, :func:`standard_page_id`): the reader finds
+them before it knows the form.
 """
 
 from __future__ import annotations
 
+from sample_sheets.model import PageIdStrip, RegistrationMark
+
 PAGE_ID_CELLS = 16
+REGISTRATION_INSET_IN = 0.4
+"""Distance of each registration mark's centre from the two nearest page edges, inches."""
+REGISTRATION_SIDE_IN = 0.2
+PAGE_ID_STRIP = PageIdStrip(x_in=1.0, y_in=0.4, pitch_in=0.2, cell_w_in=0.12, cell_h_in=0.12,
+                            cells=PAGE_ID_CELLS)
+"""The strip along the top margin, between the top marks, left of centre (its
+180° image falls on the bottom margin's right half)."""
+
+
+def standard_registration(width_in: float, height_in: float) -> tuple[RegistrationMark, ...]:
+    """The four corner marks of a page: top-left, top-right, bottom-left, bottom-right."""
+    near, side = REGISTRATION_INSET_IN, REGISTRATION_SIDE_IN
+    return tuple(RegistrationMark(x, y, side) for y in (near, height_in - near)
+                 for x in (near, width_in - near))
 
 
 def mod10_check_digit(serial: str) -> str:
@@ -44,7 +64,8 @@ def encode_page_id(form_code: int, page: int) -> list[int]:
         raise ValueError(f"form code must be 1–1023, got {form_code}")
     if not 1 <= page <= 15:
         raise ValueError(f"page number must be 1–15, got {page}")
-    body = [(form_code >> (9 - i)) & 1 for i in range(10)] + [(page >> (3 - i)) & 1 for i in range(4)]
+    body = ([(form_code >> (9 - i)) & 1 for i in range(10)]
+            + [(page >> (3 - i)) & 1 for i in range(4)])
     return [1, *body, sum(body) % 2]
 
 

@@ -112,6 +112,9 @@ class Field:
     "multiple" (each key is one box that is marked or not, e.g. program flags).
     ``write_in`` holds, for grids, one box per column above the bubbles where the
     student hand-prints the letter (not read by OMR, clipped for editors).
+    ``key_labels`` are printed descriptions of the keys, in key order (a
+    multiple-selection field's boxes, a rating sheet's tasks); empty when the
+    key itself is what is printed (item numbers).
     """
 
     name: str
@@ -119,6 +122,7 @@ class Field:
     page: int
     label: str = ""
     keys: tuple[str, ...] = ()
+    key_labels: tuple[str, ...] = ()
     options: tuple[Option, ...] = ()
     selection: Literal["single", "multiple"] = "single"
     required: bool = False
@@ -158,18 +162,35 @@ class PageIdStrip:
     def centres(self) -> list[tuple[float, float]]:
         return [(self.x_in + i * self.pitch_in, self.y_in) for i in range(self.cells)]
 
+    def boxes(self) -> list[Box]:
+        """Each cell's printed rectangle, left to right."""
+        w, h = self.cell_w_in, self.cell_h_in
+        return [Box(x - w / 2, y - h / 2, w, h) for x, y in self.centres()]
+
+
+def quiet_zone_in(module_in: float) -> float:
+    """Clear paper kept on every side of a barcode's box: 10 modules, at least 0.1 in."""
+    return max(10 * module_in, 0.1)
+
 
 @dataclass(frozen=True)
 class Lithocode:
     """Where a page prints its lithocode: an Interleaved 2 of 5 ("itf") barcode
     in ``box`` and the same digits eye-readable in ``eye_readable``. ``digits``
-    counts the check digit, which is the last digit, computed by ``check``."""
+    counts the check digit, which is the last digit, computed by ``check``.
+    ``module_in`` is the narrow bar width (wide bars are 3 modules); the bars
+    are centred in ``box``, which keeps ``quiet_zone_in`` of clear paper around it."""
 
     box: Box
     eye_readable: Box
     symbology: Literal["itf", "code128"] = "itf"
     digits: int = 8
     check: Literal["mod10"] = "mod10"
+    module_in: float = 0.02
+
+    @property
+    def quiet_zone_in(self) -> float:
+        return quiet_zone_in(self.module_in)
 
 
 @dataclass(frozen=True)
@@ -181,6 +202,32 @@ class Barcode:
     box: Box
     symbology: Literal["code128", "itf"] = "code128"
     content: str = ""
+    module_in: float = 0.015
+
+    @property
+    def quiet_zone_in(self) -> float:
+        return quiet_zone_in(self.module_in)
+
+
+@dataclass(frozen=True)
+class Printed:
+    """A static printed element of a page (not read by OMR).
+
+    ``kind``: "text" (``text`` in ``box``, aligned by ``align``, one line per
+    ``\n``), "box" (outline of ``box``), "band" (``box`` filled with ``gray``)
+    or "line" (from the top-left to the bottom-right corner of ``box``; a
+    horizontal or vertical rule has ``h_in`` or ``w_in`` 0). ``gray`` is the
+    ink (0 black … 255 paper); ``size_pt`` the text size; ``line_in`` the stroke.
+    """
+
+    kind: Literal["text", "box", "band", "line"]
+    box: Box
+    text: str = ""
+    size_pt: float = 8.0
+    bold: bool = False
+    align: Literal["left", "center", "right"] = "left"
+    gray: int = 0
+    line_in: float = 0.01
 
 
 @dataclass(frozen=True)
@@ -205,7 +252,8 @@ class MarkThresholds:
         presets = {"normal": {}, "light": {"count_from": 3}, "dark": {"count_from": 7},
                    "high": {"margin": 4}}
         if name not in presets:
-            raise ValueError(f"unknown mark threshold preset {name!r}: use one of {sorted(presets)}")
+            raise ValueError(f"unknown mark threshold preset {name!r}: "
+                             f"use one of {sorted(presets)}")
         return cls(**{**presets[name], **overrides})
 
 
@@ -219,7 +267,7 @@ class Page:
     fields: tuple[Field, ...]
     lithocode: Lithocode | None = None
     barcodes: tuple[Barcode, ...] = ()
-    printed: tuple[dict, ...] = ()
+    printed: tuple[Printed, ...] = ()
 
     @cached_property
     def bubbles(self) -> tuple[Bubble, ...]:
