@@ -64,9 +64,10 @@ def users_create() -> Response | tuple[str, int]:
 def users_update(user_id: int) -> Response:
     user = _user_or_404(user_id)
     form = request.form
+    active = "on" in form.getlist("active") if "active" in form else None
     try:
         update_user(db_session(), current_user(), user, role=form.get("role") or None,
-                    active=form.get("active") == "on", password=form.get("password") or None)
+                    active=active, password=form.get("password") or None)
     except AccountError as exc:
         db_session().rollback()
         flash(f"{user.username}: {exc}", "error")
