@@ -55,6 +55,17 @@ def read_page(page_id: int) -> str:
     return outcome
 
 
+def warm_up() -> None:
+    """Load the forms and build the reader's page templates (about a second):
+    a worker process that calls this before it forks its work-horses, or a
+    worker that does not fork, reads every page at full speed."""
+    from omr.read import DEFAULT_TEMPLATES
+
+    for form in known_forms().values():
+        for page in form.pages:
+            DEFAULT_TEMPLATES.get(form, page)
+
+
 def read_image(sha256: str) -> tuple[MarkRecord, float]:
     """The mark record of a stored image and the time the read took, ms."""
     start = time.perf_counter()
