@@ -26,6 +26,7 @@ from capture.models import Page, PageRead, utcnow
 from capture.upsert import insert_once
 from omr import MarkRecord, read_file
 from omr.decisions import REVIEW_FLAGS
+from omr.read import DEFAULT_TEMPLATES
 from station.config import current_settings
 from station.db import session_scope
 from station.images import image_store
@@ -59,8 +60,6 @@ def warm_up() -> None:
     """Load the forms and build the reader's page templates (about a second):
     a worker process that calls this before it forks its work-horses, or a
     worker that does not fork, reads every page at full speed."""
-    from omr.read import DEFAULT_TEMPLATES
-
     for form in known_forms().values():
         for page in form.pages:
             DEFAULT_TEMPLATES.get(form, page)
