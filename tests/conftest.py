@@ -8,6 +8,7 @@ Services
     Under ``CI=true`` a service that does not answer fails the test; elsewhere the test is
     skipped with the reason, so a laptop without services passes on SQLite alone. Point
     them elsewhere with ``SCANSCORE_TEST_POSTGRES`` and ``SCANSCORE_TEST_REDIS``.
+    ``service_missing(reason)`` does the same for any other service a test needs.
 
 The web app
     ``app_config``    the mapping given to ``create_app`` (extend it in a fixture override to
@@ -62,6 +63,12 @@ def service_missing(reason: str) -> None:
     if os.environ.get("CI") == "true":
         pytest.fail(f"{reason} (required under CI=true)", pytrace=False)
     pytest.skip(reason)
+
+
+@pytest.fixture(name="service_missing", scope="session")
+def service_missing_fixture() -> Callable[[str], None]:
+    """:func:`service_missing` for tests of other services (e.g. a browser)."""
+    return service_missing
 
 
 # --- databases ------------------------------------------------------------------------
