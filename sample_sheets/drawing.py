@@ -50,6 +50,13 @@ class Ink:
     modules: str = ""
 
 
+def print_order(inks: list[Ink]) -> list[Ink]:
+    """Inks in the order they are laid down: fills and bars, then strokes, then text."""
+    def rank(ink: Ink) -> int:
+        return 2 if ink.kind == "text" else 0 if ink.fill or ink.kind == "bars" else 1
+    return sorted(inks, key=rank)
+
+
 def text_ink(text: str, x_in: float, y_mid_in: float, size_pt: float, owner: str, *,
              align: Literal["left", "center", "right"] = "left", bold: bool = False,
              gray: int = style.INK) -> Ink:

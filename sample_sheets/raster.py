@@ -16,7 +16,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from sample_sheets import style
-from sample_sheets.drawing import CAP_CENTRE, Ink
+from sample_sheets.drawing import CAP_CENTRE, Ink, print_order
 
 _SHIFT = 4
 _ONE = 1 << _SHIFT
@@ -29,12 +29,11 @@ def new_page(width_in: float, height_in: float, dpi: int) -> np.ndarray:
 
 def draw(image: np.ndarray, inks: list[Ink], dpi: int) -> np.ndarray:
     """Draw ``inks`` on ``image`` (in place) in print order: fills, strokes, text."""
-    order = {"rect": 1, "bars": 0, "line": 1, "ellipse": 1, "text": 2}
-    shapes = sorted((i for i in inks if i.kind != "text"),
-                    key=lambda i: (0 if i.fill else order[i.kind]))
-    for ink in shapes:
-        _SHAPES[ink.kind](image, ink, dpi)
-    texts = [i for i in inks if i.kind == "text"]
+    ordered = print_order(inks)
+    for ink in ordered:
+        if ink.kind != "text":
+            _SHAPES[ink.kind](image, ink, dpi)
+    texts = [i for i in ordered if i.kind == "text"]
     if texts:
         pil = Image.fromarray(image)
         canvas = ImageDraw.Draw(pil)

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Mapping
+from pathlib import Path
 
 import numpy as np
 
-from sample_sheets import raster
-from sample_sheets.codes import lithocode_valid
+from sample_sheets import pdf, raster
+from sample_sheets.codes import lithocode_for, lithocode_valid
 from sample_sheets.drawing import Ink, barcode_drawing, lithocode_drawing, page_drawing
 from sample_sheets.model import Form, Page
 
@@ -33,6 +34,34 @@ def render_page(form: Form, page: int, dpi: int = 300, lithocode: str | None = N
     p = form.page(page)
     image = _static_page(form, p, dpi).copy()
     return raster.draw(image, copy_inks(p, lithocode, barcodes), dpi)
+
+
+def render_pdf(form: Form, path: str | Path, lithocode: int | None = None, copies: int = 1,
+               barcodes: Mapping[str, str] | None = None) -> list[str | None]:
+    """Write ``copies`` printed copies of every page of ``form`` to one vector PDF.
+
+    ``lithocode`` is the first copy's serial (without check digit); copy k
+    prints serial + k, with its check digit, on every page. Returns the
+    lithocode printed on each copy (None when not printed).
+    """
+    codes = lithocodes(form, lithocode, copies)
+    canvas = pdf.new_canvas(str(path), form.title)
+    for code in codes:
+        for p in form.pages:
+            pdf.draw_page(canvas, page_drawing(form, p) + copy_inks(p, code, barcodes),
+                          p.width_in, p.height_in)
+    canvas.save()
+    return codes
+
+
+def lithocodes(form: Form, first_serial: int | None, copies: int) -> list[str | None]:
+    """The lithocode of each of ``copies`` copies: serials from ``first_serial``
+    with their check digits, or None for every copy when there is no serial or
+    the form prints no lithocode."""
+    litho = next((p.lithocode for p in form.pages if p.lithocode), None)
+    if first_serial is None or litho is None:
+        return [None] * copies
+    return [lithocode_for(first_serial + k, litho.digits) for k in range(copies)]
 
 
 def copy_inks(page: Page, lithocode: str | None, barcodes: Mapping[str, str] | None

@@ -1,0 +1,110 @@
+"""``forms``: list, show and print the form definitions.
+
+A click group; further commands (e.g. ``deck``) attach with ``@forms.command()``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+import numpy as np
+from PIL import Image
+
+from sample_sheets.errors import FormDefinitionError
+from sample_sheets.geometry import form_geometry
+from sample_sheets.loader import load_form, load_forms
+from sample_sheets.model import Form
+from sample_sheets.render import lithocodes, render_page, render_pdf
+
+TIFF_THRESHOLD = 180
+"""Gray level below which a pixel prints black in a bitonal (Group 4) TIFF:
+keeps the light bubble outlines and letters."""
+
+
+def get_form(ref: str) -> Form:
+    """A form by id or file path, or a click error naming what is wrong."""
+    try:
+        return load_form(ref)
+    except FormDefinitionError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@click.group("forms")
+def forms() -> None:
+    """Form definitions: list them, show their geometry, print them."""
+
+
+@forms.command("list")
+def list_forms() -> None:
+    """The shipped forms: id, title, pages, form code."""
+    try:
+        shipped = load_forms()
+    except FormDefinitionError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{'id':<20} {'code':>5} {'pages':>5}  title")
+    for form in shipped.values():
+        click.echo(f"{form.id:<20} {form.form_code:>5} {len(form.pages):>5}  {form.title}")
+
+
+@forms.command("show")
+@click.argument("form_ref", metavar="FORM")
+@click.option("--json", "as_json", is_flag=True, help="The full geometry as JSON.")
+def show(form_ref: str, as_json: bool) -> None:
+    """FORM (an id or a definition file): its pages and fields, or its geometry as JSON."""
+    form = get_form(form_ref)
+    if as_json:
+        click.echo(json.dumps(form_geometry(form), indent=1))
+        return
+    click.echo(f"{form.id}: {form.title} (form code {form.form_code}, {len(form.pages)} pages)")
+    for page in form.pages:
+        litho = "lithocode" if page.lithocode else "no lithocode"
+        click.echo(f"  page {page.number}: {len(page.bubbles)} bubbles, {litho}")
+        for f in page.fields:
+            size = f"{len(f.keys)} × {len(f.options)}" if f.bubbles else f"{len(f.areas)} area(s)"
+            click.echo(f"    {f.name:<20} {f.kind:<8} {size:<10} {f.label}")
+
+
+@forms.command("render")
+@click.argument("form_ref", metavar="FORM")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the files (created if missing).")
+@click.option("--dpi", type=click.IntRange(72, 1200), default=300, show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["pdf", "png", "tif"]), default="pdf",
+              show_default=True, help="tif: bitonal, CCITT Group 4.")
+@click.option("--lithocode", "serial", type=click.IntRange(0), default=None,
+              help="First serial to print (check digit added); +1 per copy.")
+@click.option("--copies", type=click.IntRange(1, 10000), default=1, show_default=True)
+def render(form_ref: str, out_dir: Path, dpi: int, fmt: str, serial: int | None,
+           copies: int) -> None:
+    """Print FORM: a PDF of all copies, or one image per copy and page named
+    <form>_<lithocode>_p<page>.<ext> ("blank" for no lithocode)."""
+    form = get_form(form_ref)
+    codes = lithocodes(form, serial, copies)
+    if copies > 1 and codes[0] is None:
+        raise click.UsageError("--copies needs --lithocode (and a form that prints one): "
+                               "blank copies are all the same file")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if fmt == "pdf":
+        name = "-".join(dict.fromkeys([codes[0] or "blank", codes[-1] or "blank"]))
+        path = out_dir / f"{form.id}_{name}.pdf"
+        render_pdf(form, path, serial, copies)
+        click.echo(f"wrote {path} ({copies} × {len(form.pages)} pages)")
+        return
+    with click.progressbar(codes, label="rendering", file=click.get_text_stream("stderr")) as bar:
+        for code in bar:
+            for page in form.pages:
+                path = out_dir / f"{form.id}_{code or 'blank'}_p{page.number}.{fmt}"
+                write_image(render_page(form, page.number, dpi, code), path, dpi)
+                click.echo(f"wrote {path}")
+
+
+def write_image(image: np.ndarray, path: Path, dpi: int) -> None:
+    """PNG gray, or TIFF bitonal with Group 4 compression, at ``dpi``."""
+    pil = Image.fromarray(image)
+    if path.suffix == ".tif":
+        pil = pil.point(lambda v: 255 if v >= TIFF_THRESHOLD else 0, mode="1")
+        pil.save(path, compression="group4", dpi=(dpi, dpi))
+    else:
+        pil.save(path, dpi=(dpi, dpi))
