@@ -52,15 +52,17 @@ KILLS = 10
 
 
 def generate(folder: Path, form_id: str, documents: int, seed: int = 2026) -> list[Path]:
-    """The benchmark batch (header + documents, typical effects, JPEG), made once."""
-    if not (folder / "complete").exists():
-        shutil.rmtree(folder, ignore_errors=True)
-        write_header(folder, BatchSpec(form_id, documents, seed, 1), known_forms())
-        chunks = [(folder, form_id, c, min(CHUNK, documents - c * CHUNK), seed)
-                  for c in range((documents + CHUNK - 1) // CHUNK)]
+    """The benchmark batch (header + documents, typical effects, JPEG), made once
+    (chunk by chunk, in parallel processes)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    chunks = [(folder, form_id, c, min(CHUNK, documents - c * CHUNK), seed)
+              for c in range((documents + CHUNK - 1) // CHUNK)
+              if not (folder / f".chunk{c:03d}").exists()]
+    if chunks:
         with ProcessPoolExecutor(os.cpu_count()) as pool:
             list(pool.map(_write_chunk, *zip(*chunks, strict=True)))
-        (folder / "complete").touch()
+    if not (folder / "000_header.jpg").exists():
+        write_header(folder, BatchSpec(form_id, documents, seed, 1), known_forms())
     return scanner_files([folder])
 
 
@@ -71,7 +73,8 @@ def _write_chunk(folder: Path, form_id: str, chunk: int, count: int, seed: int) 
                          effects="typical", first_lithocode=1 + chunk * CHUNK, image_format="jpg")
     for d, doc in enumerate(deck.documents()):
         for p, page in enumerate(doc.pages, 1):
-            (folder / f"{chunk:03d}_{d:02d}_{p}.jpg").write_bytes(page.data())
+            (folder / f"d{chunk:03d}_{d:02d}_{p}.jpg").write_bytes(page.data())
+    (folder / f".chunk{chunk:03d}").touch()
 
 
 def pure_read_seconds(files: list[Path]) -> float:

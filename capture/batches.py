@@ -48,7 +48,8 @@ def advance(session: Session, feed_id: int) -> None:
             link_document(session, page)
         feed.sequenced = page.seq
     closing |= {p.batch_id for p in pages if p.batch_id} & _closed_batches(session, pages)
-    if feed.ended and current and _all_sequenced(session, feed):
+    if feed.ended and current and _all_sequenced(session, feed) \
+            and (pages or session.get(Batch, current).status == "open"):
         closing.add(current)
     for batch_id in sorted(closing - {None}):
         reassemble(session, batch_id)
