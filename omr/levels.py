@@ -49,12 +49,14 @@ class StencilGroup:
 @dataclass(frozen=True)
 class PageTemplate:
     """Everything about a page's bubbles that does not depend on the scan:
-    stencil groups, the bubble count, and the bubbles' boxes (n, 4) as
-    top-left corner and size, inches, in ``Page.bubbles`` order."""
+    stencil groups, the bubble count, and ``boxes_in`` (n, 4), top-left corner
+    and size in inches: the bubbles in ``Page.bubbles`` order, then the grid
+    fields' write-in boxes, those of field f from row ``write_in_at[f]``."""
 
     groups: tuple[StencilGroup, ...]
     count: int
     boxes_in: np.ndarray
+    write_in_at: dict[str, int]
 
 
 def build_template(page: Page, blank: np.ndarray) -> PageTemplate:
@@ -73,8 +75,13 @@ def build_template(page: Page, blank: np.ndarray) -> PageTemplate:
         np.clip(pts[..., 1], 0, ink.shape[0] - 1, out=pts[..., 1])
         weights = 1.0 - ink[pts[..., 1], pts[..., 0]].astype(np.float32)
         groups.append(StencilGroup(index, centres, stencil, weights))
-    boxes = np.column_stack([arr[:, :2] - arr[:, 2:] / 2, arr[:, 2:]]) if len(arr) else arr
-    return PageTemplate(tuple(groups), len(arr), boxes)
+    boxes = [(x - w / 2, y - h / 2, w, h) for x, y, w, h in arr.tolist()]
+    write_in_at = {}
+    for fld in page.fields:
+        write_in_at[fld.name] = len(boxes)
+        boxes += [(b.x_in, b.y_in, b.w_in, b.h_in) for b in fld.write_in]
+    return PageTemplate(tuple(groups), len(arr), np.array(boxes, dtype=float).reshape(-1, 4),
+                        write_in_at)
 
 
 def _ink_mask(blank: np.ndarray) -> np.ndarray:

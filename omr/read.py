@@ -17,7 +17,7 @@ from omr.decisions import decide_field
 from omr.errors import ReadError
 from omr.identify import Identified, identify
 from omr.image_io import DEFAULT_MAX_PIXELS, read_image_file
-from omr.levels import TEMPLATE_DPI, Levels, TemplateCache, bubble_levels
+from omr.levels import TEMPLATE_DPI, Levels, PageTemplate, TemplateCache, bubble_levels
 from omr.record import CodeRead, KeyRead, MarkRecord, RegistrationQuality
 from omr.registration import Registration
 from omr.sampling import paper_level
@@ -104,17 +104,17 @@ def _read(image: np.ndarray, forms: dict[str, Form], name: str, frame: int, scal
         litho.text if litho else None, size,
         RegistrationQuality(out.residual_px, reg.skew_deg, out.px_per_in, reg.rotated_180,
                             paper, reg.black),
-        _read_fields(found, levels, out.boxes_px(template.boxes_in), out),
+        _read_fields(found, levels, template, out.boxes_px(template.boxes_in)),
         {n: CodeRead(c.text, c.decoder, _scale_box(c.box, scale)) for n, c in codes.items()},
         _area_boxes(found.form, page.number, out),
         out.box_px(*_xywh(page.lithocode.eye_readable)) if page.lithocode else None,
         flags)
 
 
-def _read_fields(found: Identified, levels: Levels, boxes: np.ndarray, out: Registration
+def _read_fields(found: Identified, levels: Levels, template: PageTemplate, boxes: np.ndarray
                  ) -> dict[str, dict[str, KeyRead]]:
-    """Decide every key of every bubble field of the page; ``boxes`` (n, 4) are
-    the bubbles' image boxes in ``Page.bubbles`` order."""
+    """Decide every key of every bubble field of the page; ``boxes`` are the
+    image boxes of ``template.boxes_in``."""
     page, thresholds = found.page, found.form.thresholds
     result, start = {}, 0
     for fld in page.fields:
@@ -123,27 +123,29 @@ def _read_fields(found: Identified, levels: Levels, boxes: np.ndarray, out: Regi
         shape = (len(fld.keys), len(fld.options))
         span = slice(start, start + len(fld.bubbles))
         start = span.stop
+        at = template.write_in_at[fld.name]
         result[fld.name] = _field_reads(fld, levels.level[span].reshape(shape),
                                         levels.measured[span].reshape(shape),
-                                        boxes[span].reshape(*shape, 4), thresholds, out)
+                                        boxes[span].reshape(*shape, 4),
+                                        boxes[at:at + len(fld.write_in)], thresholds)
     return result
 
 
 def _field_reads(fld: Field, level: np.ndarray, measured: np.ndarray, boxes: np.ndarray,
-                 thresholds, out: Registration) -> dict[str, KeyRead]:
-    """KeyReads of one field from its (keys, options) levels and (keys, options, 4) boxes."""
+                 write_in: np.ndarray, thresholds) -> dict[str, KeyRead]:
+    """KeyReads of one field from its (keys, options) levels, (keys, options, 4)
+    bubble boxes and (columns, 4) write-in boxes."""
     options = fld.option_codes
     decisions = decide_field(options, level, measured, thresholds, fld.selection == "single")
     ends = boxes[..., :2] + boxes[..., 2:]
     low, high = boxes[..., :2].min(axis=1), ends.max(axis=1)
     key_boxes = np.column_stack([low, high - low]).tolist()
-    write_in = (out.boxes_px(np.array([_xywh(b) for b in fld.write_in])).tolist()
-                if fld.write_in else [])
     ints, bubble_boxes = np.rint(level).astype(int).tolist(), boxes.tolist()
+    writes = [tuple(b) for b in write_in.tolist()]
     return {key: KeyRead(d.value, dict(zip(options, ints[k], strict=True)), d.flags, d.erased,
                          d.changed, d.reason, tuple(key_boxes[k]),
                          {o: tuple(b) for o, b in zip(options, bubble_boxes[k], strict=True)},
-                         tuple(write_in[k]) if k < len(write_in) else None)
+                         writes[k] if k < len(writes) else None)
             for k, (key, d) in enumerate(zip(fld.keys, decisions, strict=True))}
 
 

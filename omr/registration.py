@@ -68,13 +68,15 @@ class Registration:
     def boxes_px(self, boxes_in: np.ndarray) -> np.ndarray:
         """Image bounding boxes (n, 4) int (x, y, w, h), pixels, of form boxes
         (n, 4) given as top-left corner and size in inches."""
-        x, y, w, h = np.asarray(boxes_in, dtype=float).T
-        corners = np.stack([np.column_stack(c) for c in
-                            ((x, y), (x + w, y), (x, y + h), (x + w, y + h))], axis=1)
-        px = self.to_px(corners)
-        low = np.floor(px.min(axis=1)).astype(int)
-        high = np.ceil(px.max(axis=1)).astype(int)
-        return np.column_stack([low, high - low])
+        boxes_in = np.asarray(boxes_in, dtype=float)
+        linear = self.affine[:, :2]
+        corners = self.to_px(boxes_in[:, :2])
+        span_x = np.outer(boxes_in[:, 2], linear[:, 0])
+        span_y = np.outer(boxes_in[:, 3], linear[:, 1])
+        low = corners + np.minimum(span_x, 0) + np.minimum(span_y, 0)
+        high = corners + np.maximum(span_x, 0) + np.maximum(span_y, 0)
+        low, high = np.floor(low).astype(int), np.ceil(high).astype(int)
+        return np.hstack([low, high - low])
 
     def box_px(self, x_in: float, y_in: float, w_in: float, h_in: float) -> tuple[int, ...]:
         """The image bounding box (x, y, w, h), pixels, of one form box in inches."""
