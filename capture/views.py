@@ -174,15 +174,18 @@ def api_exceptions() -> Response:
     return jsonify(exceptions=_exceptions(request.args.get("state", "open")))
 
 
-def _resolve(exception_id: int, values: dict[str, Any]) -> None:
-    batch_id = values.get("batch_id")
+def _batch_id(value: Any) -> int | None:
+    """A batch number given in a form or JSON body, or None when not given."""
     try:
-        batch_id = int(batch_id) if batch_id not in (None, "") else None
+        return int(value) if value not in (None, "") else None
     except (TypeError, ValueError):
         raise bad_input({"batch_id": "a batch number"}) from None
+
+
+def _resolve(exception_id: int, values: dict[str, Any]) -> None:
     session = db_session()
     resolve(session, exception_id, str(values.get("action", "")), current_user(),
-            note=str(values.get("note", "")), batch_id=batch_id)
+            note=str(values.get("note", "")), batch_id=_batch_id(values.get("batch_id")))
     session.commit()
 
 
@@ -212,12 +215,15 @@ def _take_uploads() -> IntakeCount:
     files = [f for f in request.files.getlist("files") if f.filename]
     if not files:
         raise bad_input({"files": "choose one or more scanned files"})
+    batch_id = _batch_id(request.form.get("batch_id"))
     session = db_session()
+    if batch_id is not None and session.get(Batch, batch_id) is None:
+        raise bad_input({"batch_id": f"no batch {batch_id}"})
     feed_id = feed_id_for(session, f"upload:{uuid.uuid4()}", "upload")
     session.commit()
     store, total = image_store(), IntakeCount()
     for f in sorted(files, key=lambda f: f.filename):
-        total.add(take_file(store, feed_id, f.read(), f.filename))
+        total.add(take_file(store, feed_id, f.read(), f.filename, batch_id))
     end_feed(feed_id)
     return total
 
@@ -232,7 +238,8 @@ def upload_post() -> Response:
 @bp.post("/api/capture/uploads")
 @require_role(*STAFF)
 def api_upload() -> tuple[Response, int]:
-    """Multipart ``files``: taken in name order as one feed."""
+    """Multipart ``files``, taken in name order as one feed; ``batch_id`` puts
+    every page into that batch (rescans)."""
     total = _take_uploads()
     return jsonify(files=total.files, pages=total.pages, new=total.new,
                    problems=total.problems), 201
