@@ -17,7 +17,7 @@ import zxingcpp
 
 from sample_sheets import style
 from sample_sheets.codes import encode_page_id
-from sample_sheets.model import Area, Barcode, Box, Bubble, Field, Form, Lithocode, Page, Printed
+from sample_sheets.model import Area, Barcode, Box, Field, Form, Lithocode, Page, Printed
 
 CAP_CENTRE = 0.36
 """Baseline below a text line's centre, in multiples of the type size (half the cap height)."""
@@ -115,26 +115,24 @@ def _bubbles(field: Field) -> list[Ink]:
     return inks
 
 
-def _firsts_and_lasts(field: Field) -> tuple[list[Bubble], list[Bubble]]:
-    """Per key, its first and its last bubble."""
-    n = len(field.options)
-    return list(field.bubbles[::n]), list(field.bubbles[n - 1::n])
-
-
 def _key_labels(field: Field) -> list[Ink]:
-    """Beside each key of a horizontal layout: its label (or number) left of the
-    first bubble, or right of the only bubble of a check-box list."""
+    """Beside each key of a horizontal layout: right of the only bubble of a
+    check-box list; else left of the first bubble, item numbers right-aligned
+    and key labels (descriptions) left-aligned in a column."""
     if field.layout is None or field.layout.orientation != "horizontal":
         return []
-    texts = field.key_labels or field.keys
-    firsts, _ = _firsts_and_lasts(field)
-    bold = field.kind == "choice"
+    firsts = field.bubbles[::len(field.options)]
     if len(field.options) == 1:
         return [text_ink(t, b.x_in + b.w_in / 2 + style.LABEL_GAP_IN, b.y_in, style.KEY_PT,
-                         field.name) for t, b in zip(texts, firsts, strict=True)]
-    return [text_ink(t, b.x_in - b.w_in / 2 - style.LABEL_GAP_IN, b.y_in, style.KEY_PT,
-                     field.name, align="right", bold=bold)
-            for t, b in zip(texts, firsts, strict=True)]
+                         field.name) for t, b in zip(field.key_labels or field.keys, firsts,
+                                                     strict=True)]
+    if not field.key_labels:
+        return [text_ink(k, b.x_in - b.w_in / 2 - style.LABEL_GAP_IN, b.y_in, style.KEY_PT,
+                         field.name, align="right", bold=field.kind == "choice")
+                for k, b in zip(field.keys, firsts, strict=True)]
+    widest = max(style.text_width_in(t, style.KEY_PT) for t in field.key_labels)
+    return [text_ink(t, b.x_in - b.w_in / 2 - style.LABEL_GAP_IN - widest, b.y_in, style.KEY_PT,
+                     field.name) for t, b in zip(field.key_labels, firsts, strict=True)]
 
 
 def _option_labels(field: Field) -> list[Ink]:

@@ -55,26 +55,36 @@ def _fill(image: np.ndarray, x0: float, y0: float, x1: float, y1: float, gray: i
     image[max(r0, 0):max(r1, 0), max(c0, 0):max(c1, 0)] = gray
 
 
+def _rule(image: np.ndarray, x0: float, y0: float, x1: float, y1: float, line_in: float,
+          gray: int, dpi: int) -> None:
+    """A horizontal (y0 == y1) or vertical rule from (x0, y0) to (x1, y1), inches,
+    the same whole number of pixels thick wherever it falls, centred on its line."""
+    t = max(round(line_in * dpi), 1)
+    if y0 == y1:
+        r = round(y0 * dpi - t / 2)
+        c0, c1 = round(x0 * dpi - t / 2), round(x1 * dpi - t / 2) + t
+        image[max(r, 0):max(r + t, 0), max(c0, 0):max(c1, 0)] = gray
+    else:
+        c = round(x0 * dpi - t / 2)
+        r0, r1 = round(y0 * dpi - t / 2), round(y1 * dpi - t / 2) + t
+        image[max(r0, 0):max(r1, 0), max(c, 0):max(c + t, 0)] = gray
+
+
 def _rect(image: np.ndarray, ink: Ink, dpi: int) -> None:
     b = ink.box
     if ink.fill:
         _fill(image, b.x_in, b.y_in, b.right_in, b.bottom_in, ink.gray, dpi)
         return
-    h = ink.line_in / 2
-    for x0, y0, x1, y1 in ((b.x_in - h, b.y_in - h, b.right_in + h, b.y_in + h),
-                           (b.x_in - h, b.bottom_in - h, b.right_in + h, b.bottom_in + h),
-                           (b.x_in - h, b.y_in - h, b.x_in + h, b.bottom_in + h),
-                           (b.right_in - h, b.y_in - h, b.right_in + h, b.bottom_in + h)):
-        _fill(image, x0, y0, x1, y1, ink.gray, dpi)
+    for x0, y0, x1, y1 in ((b.x_in, b.y_in, b.right_in, b.y_in),
+                           (b.x_in, b.bottom_in, b.right_in, b.bottom_in),
+                           (b.x_in, b.y_in, b.x_in, b.bottom_in),
+                           (b.right_in, b.y_in, b.right_in, b.bottom_in)):
+        _rule(image, x0, y0, x1, y1, ink.line_in, ink.gray, dpi)
 
 
 def _line(image: np.ndarray, ink: Ink, dpi: int) -> None:
-    """A horizontal or vertical rule, ``line_in`` thick, centred on its line."""
-    b, h = ink.box, ink.line_in / 2
-    if b.h_in == 0:
-        _fill(image, b.x_in, b.y_in - h, b.right_in, b.y_in + h, ink.gray, dpi)
-    else:
-        _fill(image, b.x_in - h, b.y_in, b.x_in + h, b.bottom_in, ink.gray, dpi)
+    b = ink.box
+    _rule(image, b.x_in, b.y_in, b.right_in, b.bottom_in, ink.line_in, ink.gray, dpi)
 
 
 def _ellipse(image: np.ndarray, ink: Ink, dpi: int) -> None:
