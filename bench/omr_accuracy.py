@@ -25,15 +25,14 @@ import cv2
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from omr.decisions import MULTIPLE, OMIT, REVIEW_FLAGS  # noqa: E402
+from omr.decisions import CLASSES, MULTIPLE, OMIT, REVIEW_FLAGS, level_class  # noqa: E402
 from omr.read import read_page  # noqa: E402
 from omr.record import KeyRead, MarkRecord  # noqa: E402
 from sample_sheets.deck import generate_deck  # noqa: E402
 from sample_sheets.loader import load_forms  # noqa: E402
-from sample_sheets.model import Form, MarkThresholds  # noqa: E402
+from sample_sheets.model import Form  # noqa: E402
 
 EFFECTS = ("none", "typical", "harsh")
-CLASSES = ("blank", "erased", "light", "mark")
 DECK_DOCS = 6
 """Documents per random deck (one task of the pool)."""
 
@@ -58,15 +57,6 @@ class Tally:
             getattr(self, name).update(getattr(other, name))
         self.misreads += other.misreads
         self.read_s += other.read_s
-
-
-def level_class(level: int, t: MarkThresholds) -> str:
-    """The class a reported level falls in under the form's thresholds."""
-    if level < t.erasure_from:
-        return "blank"
-    if level < t.count_from:
-        return "erased"
-    return "light" if level <= t.light_at_or_below else "mark"
 
 
 def value_kind(value: str) -> str:

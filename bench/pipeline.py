@@ -61,7 +61,7 @@ def generate(folder: Path, form_id: str, documents: int, seed: int = 2026) -> li
     if chunks:
         with ProcessPoolExecutor(os.cpu_count()) as pool:
             list(pool.map(_write_chunk, *zip(*chunks, strict=True)))
-    if not (folder / "000_header.jpg").exists():
+    if not (folder / "0000_header.jpg").exists():
         write_header(folder, BatchSpec(form_id, documents, seed, 1), known_forms())
     return scanner_files([folder])
 

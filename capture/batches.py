@@ -87,7 +87,8 @@ def open_batch(session: Session, header_page: Page) -> int:
     record = session.get(PageRead, header_page.id).record
     header = read_header(record)
     insert_once(session, Batch, ("header_page_id",), header_page_id=header_page.id,
-                batch_code=header.batch_code, school_code=header.school_code,
+                batch_code=header.batch_code, district_code=header.district_code,
+                school_code=header.school_code,
                 grade=header.grade, administration=header.administration,
                 declared_count=header.declared_count, created_at=utcnow())
     batch_id = session.scalar(select(Batch.id).where(Batch.header_page_id == header_page.id))

@@ -1,7 +1,7 @@
 """Generated batches, as a scanner would leave them in a folder, for the demo,
 the tests and the pipeline benchmark; and the demo's capture step.
 
-A batch folder holds the header sheet's file first (``000_header.<ext>``),
+A batch folder holds the header sheet's file first (``0000_header.<ext>``),
 then the documents' pages in feeding order (shuffled when asked), each a file
 named so that name order is feeding order.
 """
@@ -78,7 +78,7 @@ def write_batch(folder: Path, spec: BatchSpec, forms: dict[str, Form] | None = N
 
 def write_header(folder: Path, spec: BatchSpec, forms: dict[str, Form]) -> PageScan:
     """Write the batch's header sheet, its count grid filled with the declared
-    count, as ``000_header.<ext>`` in ``folder`` (created)."""
+    count, as ``0000_header.<ext>`` in ``folder`` (created)."""
     form = header_form(forms)
     count_field = form.fields[HEADER_FIELDS["count"]]
     digits = str(spec.count if spec.declared is None else spec.declared)
@@ -89,7 +89,7 @@ def write_header(folder: Path, spec: BatchSpec, forms: dict[str, Form]) -> PageS
                                                            strict=True)}}
     page = next(deck.documents()).pages[0]
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"000_header.{spec.image_format}").write_bytes(page.data())
+    (folder / f"0000_header.{spec.image_format}").write_bytes(page.data())
     return page
 
 

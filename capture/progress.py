@@ -28,7 +28,8 @@ def batch_rows(session: Session, batch_ids: list[int] | None = None, limit: int 
     complete = _complete_documents(session, ids)
     exceptions = _open_exceptions(session, ids)
     return [{
-        "id": b.id, "batch_code": b.batch_code, "school_code": b.school_code, "grade": b.grade,
+        "id": b.id, "batch_code": b.batch_code, "district_code": b.district_code,
+        "school_code": b.school_code, "grade": b.grade,
         "administration": b.administration, "declared_count": b.declared_count,
         "status": b.status, "documents_found": b.documents_found,
         "count_status": b.count_status,

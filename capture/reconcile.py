@@ -8,7 +8,7 @@ from typing import Any
 
 from sample_sheets.model import Form
 
-HEADER_FIELDS = {"school_code": "school_code", "grade": "grade",
+HEADER_FIELDS = {"district_code": "district_code", "school_code": "school_code", "grade": "grade",
                  "administration": "administration", "count": "document_count"}
 """Header value → the header form's field holding it."""
 BATCH_CODE = "batch_code"
@@ -20,6 +20,7 @@ class Header:
     """A header sheet's values as read (``*`` marks a multiple mark, ``?`` an
     unclear column); ``declared_count`` is None unless the count is a number."""
 
+    district_code: str
     school_code: str
     grade: str
     administration: str

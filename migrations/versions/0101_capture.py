@@ -37,6 +37,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("header_page_id", sa.Integer(), nullable=False),
         sa.Column("batch_code", sa.String(length=40), nullable=True),
+        sa.Column("district_code", sa.String(length=20), nullable=False),
         sa.Column("school_code", sa.String(length=20), nullable=False),
         sa.Column("grade", sa.String(length=10), nullable=False),
         sa.Column("administration", sa.String(length=40), nullable=False),

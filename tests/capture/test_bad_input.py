@@ -46,7 +46,7 @@ def bad_batch(tmp_path_factory):
                                           declared=3))
     upright = Image.open(folder / "0001.jpg")
     upright.rotate(180).save(folder / "0001.jpg", "JPEG", quality=92, dpi=(300, 300))
-    write_document(folder, "000_a_stray", 32, 900)     # fed before the header
+    write_document(folder, "0000_a_stray", 32, 900)     # fed before the header
     write_document(folder, "0100_duplicate", 33, 800)  # a second document printed as 800
     unknown = dataclasses.replace(known_forms()[FORM], form_code=1000)
     bad = {
@@ -79,7 +79,7 @@ def test_bad_input_is_excepted_and_the_batch_goes_on(ctx, bad_batch):
         documents = {d.lithocode: d for d in session.scalars(select(Document))}
         conditions = {(c.document_id, c.code) for c in session.scalars(select(DocumentCondition))}
     assert set(found) == {
-        *((f"000_a_stray_{n}.jpg", "no_header") for n in range(1, 5)), ("0200_blank.jpg", "blank"),
+        *((f"0000_a_stray_{n}.jpg", "no_header") for n in range(1, 5)), ("0200_blank.jpg", "blank"),
         ("0201_unknown_form.jpg", "unknown_form"), ("0202_72dpi.png", "resolution"),
         ("0203_empty.tif", "file"), ("0204_text.tif", "file"), ("0205_truncated.tif", "file"),
         ("0206_no_images.pdf", "file"), ("0207_bomb.png", "file"), (None, "count_mismatch")}
