@@ -21,6 +21,19 @@ REVIEW_FLAGS = ("multiple", "light", "uncertain")
 """Flags that send a key to an editor; the others only inform."""
 UNCERTAIN_BAND = 0.5
 """Levels (unrounded) closer than this to a decision boundary are uncertain."""
+CLASSES = ("blank", "erased", "light", "mark")
+"""Level classes of a bubble, lightest first (see :func:`level_class`)."""
+
+
+def level_class(level: int, t: MarkThresholds) -> str:
+    """The class of a reported level under a form's thresholds: blank below
+    ``erasure_from``, erased below ``count_from``, light up to
+    ``light_at_or_below``, mark above."""
+    if level < t.erasure_from:
+        return "blank"
+    if level < t.count_from:
+        return "erased"
+    return "light" if level <= t.light_at_or_below else "mark"
 
 
 @dataclass(frozen=True)
