@@ -54,13 +54,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def run_server(app: Flask, host: str, port: int) -> None:
-    """Serve ``app`` with werkzeug's threaded server until Ctrl-C."""
-    from werkzeug.serving import run_simple
+    """Serve ``app`` with waitress (a production WSGI server, 8 threads) until Ctrl-C."""
+    import waitress
 
     with app.test_request_context():
         click.echo(f"ScanScore at http://{host}:{port}{url_for('auth.login')}  (Ctrl-C stops)")
     try:
-        run_simple(host, port, app, threaded=True)
+        waitress.serve(app, host=host, port=port, threads=8, ident="ScanScore")
     except OSError as exc:
         raise click.ClickException(f"cannot serve on {host}:{port}: {exc}") from exc
 

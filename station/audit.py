@@ -34,5 +34,5 @@ def record(
     name = actor.username if isinstance(actor, User) else actor
     entry = AuditEntry(actor=name, action=action, target=target, before=before, after=after)
     session.add(entry)
-    log.info("audit: %s %s %s", name, action, target)
+    log.debug("audit: %s %s %s", name, action, target)
     return entry
