@@ -63,4 +63,4 @@ def test_an_editor_is_refused_the_operator_screens(capture_app, live_server, bro
     expect(page.get_by_role("navigation", name="Areas")).not_to_contain_text("Batches")
     response = page.goto(f"{live_server}/capture")
     assert response.status == 403
-    expect(page.locator("main")).to_contain_text("forbidden")
+    expect(page.locator("main")).to_contain_text("the editor role may not use this")
