@@ -6,6 +6,7 @@ A click group; further commands (e.g. ``deck``) attach with ``@forms.command()``
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import click
@@ -57,7 +58,8 @@ def show(form_ref: str, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(form_geometry(form), indent=1))
         return
-    click.echo(f"{form.id}: {form.title} (form code {form.form_code}, {len(form.pages)} pages)")
+    pages = f"{len(form.pages)} page{'s' if len(form.pages) != 1 else ''}"
+    click.echo(f"{form.id}: {form.title} (form code {form.form_code}, {pages})")
     for page in form.pages:
         litho = "lithocode" if page.lithocode else "no lithocode"
         click.echo(f"  page {page.number}: {len(page.bubbles)} bubbles, {litho}")
@@ -92,7 +94,7 @@ def render(form_ref: str, out_dir: Path, dpi: int, fmt: str, serial: int | None,
         render_pdf(form, path, serial, copies)
         click.echo(f"wrote {path} ({copies} × {len(form.pages)} pages)")
         return
-    with click.progressbar(codes, label="rendering", file=click.get_text_stream("stderr")) as bar:
+    with click.progressbar(codes, label="rendering", file=sys.stderr) as bar:
         for code in bar:
             for page in form.pages:
                 path = out_dir / f"{form.id}_{code or 'blank'}_p{page.number}.{fmt}"
