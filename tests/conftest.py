@@ -5,6 +5,9 @@ Services
                       ``app``) run twice: ``[sqlite]`` (a temporary file) and ``[postgresql]``
                       (a database of its own on the PostgreSQL service, dropped afterwards).
     ``redis_url``     the Redis service's URL; pair it with ``queue_name``, unique per test.
+    ``redis_app``     the app with its jobs on that queue; ``worker_env`` sets this process's
+                      environment to a worker's of ``redis_app`` and returns it (for a
+                      ``scanscore worker`` subprocess, or ``rq.SimpleWorker`` in process).
     Under ``CI=true`` a service that does not answer fails the test; elsewhere the test is
     skipped with the reason, so a laptop without services passes on SQLite alone. Point
     them elsewhere with ``SCANSCORE_TEST_POSTGRES`` and ``SCANSCORE_TEST_REDIS``.
@@ -36,6 +39,7 @@ import re
 import shutil
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -86,32 +90,37 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def postgres_admin() -> Iterator[str]:
     """A migrated template database on the PostgreSQL service; yields its name."""
-    engine = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT",
-                           connect_args={"connect_timeout": 3})
+    engine = create_engine(POSTGRES_URL, connect_args={"connect_timeout": 3})
     try:
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
     except Exception as exc:  # any failure means the service is not usable
-        engine.dispose()
         service_missing(f"PostgreSQL at {POSTGRES_URL} does not answer: "
                         f"{str(exc).splitlines()[0]}")
-    template = f"scanscore_test_{RUN_ID}_template"
-    with engine.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{template}"'))
-    template_url = _database_url(template)
-    try:
-        migrate.upgrade(template_url)
-        dispose_engine(template_url)
-        yield template
     finally:
-        dispose_engine(template_url)
-        with engine.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)'))
         engine.dispose()
+    template = f"scanscore_test_{RUN_ID}_template"
+    with postgres_database(template) as url:
+        migrate.upgrade(url)
+        dispose_engine(url)  # a template must have no connections
+        yield template
 
 
-def _database_url(name: str) -> str:
-    return re.sub(r"/[^/]*$", f"/{name}", POSTGRES_URL)
+@contextmanager
+def postgres_database(name: str, template: str | None = None) -> Iterator[str]:
+    """A new database ``name`` (a copy of ``template``) on the service, dropped at the end."""
+    engine = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    copy = f' TEMPLATE "{template}"' if template else ""
+    with engine.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"{copy}'))
+    url = re.sub(r"/[^/]*$", f"/{name}", POSTGRES_URL)
+    try:
+        yield url
+    finally:
+        dispose_engine(url)
+        with engine.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        engine.dispose()
 
 
 _database_numbers = itertools.count()
@@ -129,17 +138,8 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         return
     template = request.getfixturevalue("postgres_admin")
     name = f"scanscore_test_{RUN_ID}_{next(_database_numbers)}"
-    engine = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
-    url = _database_url(name)
-    try:
+    with postgres_database(name, template) as url:
         yield url
-    finally:
-        dispose_engine(url)
-        with engine.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        engine.dispose()
 
 
 # --- Redis ----------------------------------------------------------------------------
@@ -178,6 +178,26 @@ def queue_name(redis_url: str) -> Iterator[str]:
     for registry in registries:
         connection.delete(registry.key)
     connection.close()
+
+
+@pytest.fixture
+def redis_app(app_config: dict[str, object], redis_url: str, queue_name: str) -> Flask:
+    """The app with jobs on the RQ queue ``queue_name`` (run them with a worker)."""
+    return create_app({**app_config, "REDIS_URL": redis_url, "SCANSCORE_QUEUE": queue_name})
+
+
+@pytest.fixture
+def worker_env(monkeypatch: pytest.MonkeyPatch, app_config: dict[str, object], redis_url: str,
+               queue_name: str) -> dict[str, str]:
+    """Sets this process's environment to that of a worker of ``redis_app`` (same database,
+    image store, Redis and queue) and returns the whole environment, for a subprocess."""
+    for name, value in {
+        "DATABASE_URL": app_config["DATABASE_URL"], "REDIS_URL": redis_url,
+        "SCANSCORE_QUEUE": queue_name, "SCANSCORE_VAR": app_config["SCANSCORE_VAR"],
+        "SCANSCORE_IMAGE_STORE": app_config["SCANSCORE_IMAGE_STORE"],
+    }.items():
+        monkeypatch.setenv(name, str(value))
+    return dict(os.environ)
 
 
 # --- the web app ----------------------------------------------------------------------

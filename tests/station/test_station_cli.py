@@ -3,7 +3,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
@@ -13,15 +12,6 @@ from station.db import session_scope
 from station.models import User
 
 SCANSCORE = str(Path(sys.executable).with_name("scanscore"))
-
-
-@pytest.fixture
-def workstation(monkeypatch, tmp_path):
-    """A folder with no configuration: everything on the embedded defaults."""
-    for name in NAMES:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
 
 
 def run(*args, input=None):

@@ -1,22 +1,12 @@
 import stat
 from datetime import timedelta
 
-import pytest
-
-from station.config import NAMES, load_settings
+from station.config import load_settings
 
 
-@pytest.fixture
-def clean_env(monkeypatch, tmp_path):
-    for name in NAMES:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
-def test_defaults_keep_everything_under_var(clean_env):
+def test_defaults_keep_everything_under_var(workstation):
     settings = load_settings()
-    var = clean_env / "var"
+    var = workstation / "var"
     assert settings.database_url == f"sqlite:///{var / 'scanscore.db'}"
     assert settings.redis_url is None
     assert settings.image_store == var / "images"
@@ -24,16 +14,16 @@ def test_defaults_keep_everything_under_var(clean_env):
     assert settings.session_lifetime == timedelta(hours=8)
 
 
-def test_generated_secret_key_is_kept_private_and_reused(clean_env):
+def test_generated_secret_key_is_kept_private_and_reused(workstation):
     first = load_settings().secret_key
-    key_file = clean_env / "var" / "secret_key"
+    key_file = workstation / "var" / "secret_key"
     assert len(first) == 64
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
     assert load_settings().secret_key == first
     assert [p.name for p in key_file.parent.iterdir()] == ["secret_key"]
 
 
-def test_environment_and_overrides(clean_env, monkeypatch):
+def test_environment_and_overrides(workstation, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "postgresql://db.example/scanscore")
     monkeypatch.setenv("REDIS_URL", "redis://queue.example:6379/1")
     monkeypatch.setenv("SCANSCORE_IMAGE_STORE", "/srv/images")
@@ -45,4 +35,4 @@ def test_environment_and_overrides(clean_env, monkeypatch):
     assert str(settings.image_store) == "/srv/images"
     assert settings.secret_key == "from-env"
     assert settings.session_lifetime == timedelta(minutes=10)
-    assert not (clean_env / "var" / "secret_key").exists()
+    assert not (workstation / "var" / "secret_key").exists()

@@ -1,4 +1,3 @@
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -54,22 +53,6 @@ def test_job_ids_are_deterministic_and_distinct():
 
 # --- RQ over Redis -------------------------------------------------------------------
 
-@pytest.fixture
-def redis_app(app_config, redis_url, queue_name):
-    return create_app({**app_config, "REDIS_URL": redis_url, "SCANSCORE_QUEUE": queue_name})
-
-
-@pytest.fixture
-def worker_env(monkeypatch, app_config, redis_url, queue_name):
-    """The environment of a worker: the same database, Redis and queue as ``redis_app``."""
-    env = {"DATABASE_URL": app_config["DATABASE_URL"], "REDIS_URL": redis_url,
-           "SCANSCORE_QUEUE": queue_name, "SCANSCORE_VAR": app_config["SCANSCORE_VAR"],
-           "SCANSCORE_IMAGE_STORE": app_config["SCANSCORE_IMAGE_STORE"]}
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    return env
-
-
 def work_burst(redis_url, queue_name):
     connection = Redis.from_url(redis_url)
     SimpleWorker([Queue(queue_name, connection=connection)], connection=connection).work(
@@ -112,7 +95,7 @@ def test_worker_command_works_the_queue(redis_app, worker_env, db_url, queue_nam
     with redis_app.app_context():
         enqueue(do_work, "page-20")
         enqueue(do_work, "page-21")
-    env = {**os.environ, **worker_env, "PYTHONPATH": str(JOBS_DIR)}
+    env = {**worker_env, "PYTHONPATH": str(JOBS_DIR)}
     result = subprocess.run([SCANSCORE, "worker", "--burst"], env=env,
                             capture_output=True, text=True, timeout=120, cwd=JOBS_DIR)
     assert result.returncode == 0, result.stderr
