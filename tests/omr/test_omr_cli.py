@@ -55,3 +55,40 @@ def test_out_file(synth_cli, images, tmp_path):
     result = _run(["--out", str(out), *images])
     assert result.exit_code == 0
     assert len(out.read_text().splitlines()) == 3
+
+
+@pytest.fixture(scope="module")
+def deck_files(tmp_path_factory):
+    """One answer folder (4 pages, typical effects) as files, plus the same
+    pages as one multi-page TIFF and a bad file of each kind."""
+    from PIL import Image
+
+    from sample_sheets.deck import generate_deck, write_deck
+    from sample_sheets.loader import load_form
+    out = tmp_path_factory.mktemp("deck")
+    deck = generate_deck(load_form("answer_folder"), 1, seed=4, effects="typical")
+    truth = json.loads(write_deck(deck, out).read_text())
+    files = [str(out / p["file"]) for p in truth["documents"][0]["pages"]]
+    pages = [Image.open(f).convert("L") for f in files]
+    pages[0].save(out / "folder.tif", save_all=True, append_images=pages[1:],
+                  compression="tiff_lzw")
+    jpeg = cv2.imencode(".jpg", cv2.imread(files[0], cv2.IMREAD_GRAYSCALE))[1].tobytes()
+    (out / "truncated.jpg").write_bytes(jpeg[: len(jpeg) // 2])
+    Image.new("1", (20_000, 20_000), 1).save(out / "huge.png")
+    return truth["documents"][0], files, out
+
+
+def test_reads_deck_files_with_two_workers(deck_files):
+    doc, files, out = deck_files
+    bad = [str(out / "truncated.jpg"), str(out / "huge.png")]
+    result = CliRunner().invoke(read_command, ["--workers", "2", *files, str(out / "folder.tif"),
+                                               *bad])
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(r["frame"], r["page"], r["status"]) for r in records] == [
+        (0, p, "ok") for p in (1, 2, 3, 4)] + [(i, i + 1, "ok") for i in range(4)] + [
+        (0, None, "exception")] * 2
+    assert {r["lithocode"] for r in records[:8]} == {doc["lithocode"]}
+    assert records[8]["reason"].startswith("truncated JPEG")
+    assert records[9]["reason"].startswith("image too large")
+    assert records[0]["fields"] == records[4]["fields"]
