@@ -145,9 +145,10 @@ def _doubt(competing, level, measured, t: MarkThresholds) -> str:
     boundary = t.count_from - 0.5
     near = np.abs(level - boundary) < UNCERTAIN_BAND
     if near.any():
-        return f"level {level[near.argmax()]:.1f} at the mark threshold {t.count_from}"
+        return (f"level {level[near.argmax()]:.2f} within {UNCERTAIN_BAND} of the mark "
+                f"threshold {t.count_from}")
     if len(competing) >= 2:
         gap = level[competing[0]] - level[competing[1]]
         if abs(gap - (t.margin - 0.5)) < UNCERTAIN_BAND:
-            return f"difference {gap:.1f} at the margin {t.margin}"
+            return f"difference {gap:.2f} within {UNCERTAIN_BAND} of the margin {t.margin}"
     return ""
