@@ -110,3 +110,35 @@ def write_image(image: np.ndarray, path: Path, dpi: int) -> None:
         pil.save(path, compression="group4", dpi=(dpi, dpi))
     else:
         pil.save(path, dpi=(dpi, dpi))
+
+
+@click.command("deck")
+@click.argument("form_ref", metavar="FORM")
+@click.option("--count", type=click.IntRange(1), required=True, help="Documents to generate.")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the page files and truth.json (created if missing).")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--effects", type=click.Choice(["none", "typical", "harsh"]), default="typical",
+              show_default=True, help="Scan effects (docs/decks.md).")
+@click.option("--coverage", is_flag=True,
+              help="A scanning center's test deck: every position, blanks and doubles "
+                   "(raises --count to what coverage needs).")
+@click.option("--format", "fmt", type=click.Choice(["png", "jpg", "tif"]), default="png",
+              show_default=True,
+              help="tif: bitonal, Group 4 (bitonal pages are .tif in any format).")
+@click.option("--dpi", type=click.IntRange(100, 600), default=300, show_default=True)
+def deck(form_ref: str, count: int, out_dir: Path, seed: int, effects: str, coverage: bool,
+         fmt: str, dpi: int) -> None:
+    """Generate a test deck of FORM: filled-in, scanned documents with their
+    truth (docs/decks.md). Writes D0001_01.png, … and truth.json into --out."""
+    import sys
+
+    from sample_sheets.deck import generate_deck, write_deck
+
+    generated = generate_deck(get_form(form_ref), count, seed=seed, effects=effects,
+                              coverage=coverage, dpi=dpi, image_format=fmt)
+    with click.progressbar(length=generated.count, label="generating", file=sys.stderr) as bar:
+        truth = write_deck(generated, out_dir, progress=lambda pages: bar.update(1))
+    pages = sum(len(d["pages"]) for d in json.loads(truth.read_text())["documents"])
+    click.echo(f"wrote {generated.count} documents ({pages} pages) of {generated.form.id} "
+               f"to {out_dir}, truth in {truth}")

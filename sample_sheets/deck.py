@@ -36,13 +36,23 @@ from sample_sheets.marks import (
     draw_mark,
     level_class,
     patch_frame,
+    stencil_weights,
 )
-from sample_sheets.model import BUBBLE_KINDS, Area, Field, Form, Page
+from sample_sheets.model import BUBBLE_KINDS, Area, Bubble, Field, Form, Page
 from sample_sheets.responses import KeyPlan, Mix, coverage_plan, plan_key
-from sample_sheets.students import Student, gridded, is_demographic, mock_student, random_response
+from sample_sheets.students import (
+    Student,
+    grade_choices,
+    gridded,
+    is_demographic,
+    mock_student,
+    random_response,
+)
 
 Renderer = Callable[..., np.ndarray]
-"""``render(form, page_number, dpi=…, lithocode=…)`` → uint8 gray page, 255 paper."""
+"""``render(form, page_number, dpi=…, lithocode=…[, barcodes=…])`` → a new uint8 gray
+page, 255 paper (the generator draws on it). ``barcodes`` is passed only for pages
+that print barcodes (the header sheet's batch code)."""
 FORMATS = ("png", "jpg", "tif")
 LABEL_RATE = 0.3
 """Share of documents with a pre-ID label (forms with a label area)."""
@@ -54,6 +64,17 @@ DEFAULT_JPEG_QUALITY = 92
 """JPEG quality for pages whose effects chose none."""
 REGISTRATION_MARGIN_IN = 0.03
 """Paper kept between a registration mark and the image edge after the effects."""
+BATCH_CODE = "batch_code"
+"""The barcode that makes a form a batch header sheet (capture/reconcile.py)."""
+HEADER_FIELDS: dict[str, str] = {"district_code": "district_code", "school_code": "school_code",
+                                 "grade": "grade", "administration": "administration",
+                                 "document_count": "document_count"}
+"""A header sheet's values → the header form's field gridding each."""
+HEADER_MIX = Mix({"dark": 0.9, "partial": 0.04, "check": 0.0, "x": 0.0, "light": 0.06},
+                 changed=0.03, multiple=0.0, omit_erased=0.05, stray=0.02)
+"""A header sheet is filled in by a school coordinator, carefully: no double marks."""
+WRITTEN_SHARE = (0.2, 1.0)
+"""Share of a response's lines (over all its pages) a student writes on, uniform."""
 
 
 @dataclass(frozen=True)
@@ -119,6 +140,30 @@ class Deck:
         for index in range(self.count):
             yield _document(self, index)
 
+    _blanks: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
+    _stencils: dict[tuple, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict,
+                                                                 repr=False)
+
+    def blank(self, page: int) -> np.ndarray:
+        """Page ``page`` as printed, without lithocode or barcodes (kept)."""
+        if page not in self._blanks:
+            self._blanks[page] = self.renderer(self.form, page, dpi=self.dpi, lithocode=None)
+        return self._blanks[page]
+
+    def stencil(self, page: int, bubble: Bubble, origin: tuple[int, int],
+                shape: tuple[int, int], centre: tuple[float, float]
+                ) -> tuple[np.ndarray, np.ndarray]:
+        """The blank form under a bubble's mark patch and the patch's measuring
+        weights (:func:`marks.stencil_weights`), computed once per deck: the
+        static print around a bubble is the same on every copy."""
+        key = (page, bubble.field, bubble.key, bubble.option)
+        if key not in self._stencils:
+            under = _crop(self.blank(page), origin, shape, fill=255)
+            weights = stencil_weights(under, centre, bubble.w_in * self.dpi,
+                                      bubble.h_in * self.dpi, self.dpi)
+            self._stencils[key] = (under, weights.astype(bool))
+        return self._stencils[key]
+
     @cached_property
     def bubble_masks(self) -> dict[int, np.ndarray]:
         """Per page, a bool mask of every bubble's measuring ellipse (stray
@@ -150,44 +195,154 @@ def generate_deck(form: Form, count: int, seed: int = 0, effects: str = "typical
 # --- one document ------------------------------------------------------------------------
 
 
-def _document(deck: Deck, index: int) -> DocumentScan:
+def is_header_form(form: Form) -> bool:
+    """A batch header sheet: a form printing a batch code."""
+    return any(b.name == BATCH_CODE for p in form.pages for b in p.barcodes)
+
+
+def header_document(form: Form, school: str, grade: str, count: int, district: str = "0101",
+                    administration: str = "SP", batch_code: str | None = None, serial: int = 1,
+                    seed: int = 0, effects: str = "typical", dpi: int = 300,
+                    image_format: str = "png", renderer: Renderer | None = None
+                    ) -> DocumentScan:
+    """The header sheet of one batch, filled in and scanned: ``district``,
+    ``school`` and ``count`` (the documents the batch holds) gridded with
+    leading zeros, ``grade`` and ``administration`` codes marked, and the batch
+    code printed in its barcode (``batch_code``, default ``B2013-<serial>``).
+    Its truth is that of a deck document (document ``H<serial>``) with a
+    ``header`` object: the values as gridded and the batch code.
+
+    A batch as capture receives it is this sheet followed by the documents of
+    ``generate_deck(form, count, …)``."""
+    if not is_header_form(form):
+        raise ValueError(f"form {form.id} is not a header sheet: it prints no {BATCH_CODE}")
+    deck = generate_deck(form, 1, seed=seed, effects=effects, dpi=dpi, first_lithocode=serial,
+                         image_format=image_format, renderer=renderer)
+    values = {"district_code": district, "school_code": school, "grade": grade,
+              "administration": administration, "document_count": count}
+    header = {**_header_values(form, values),
+              "batch_code": batch_code or f"B2013-{serial:05d}"}
+    doc = _document(deck, 0, header=header)
+    doc.truth["document"] = f"H{serial:05d}"
+    return doc
+
+
+def _header_values(form: Form, values: dict) -> dict[str, str]:
+    """Header values as their fields grid them: digits right-aligned with
+    leading zeros; codes as printed. Raises ValueError for a value the field
+    cannot hold."""
+    out = {}
+    for name, value in values.items():
+        fld = form.fields[HEADER_FIELDS[name]]
+        text = str(value)
+        if len(fld.keys) > 1:
+            text = text.zfill(len(fld.keys))
+            ok = len(text) == len(fld.keys) and all(c in fld.option_codes for c in text)
+        else:
+            ok = text in fld.option_codes
+        if not ok:
+            raise ValueError(f"{name} {value!r} does not fit field {fld.name} of {form.id} "
+                             f"({len(fld.keys)} × {'/'.join(fld.option_codes)})")
+        out[name] = text
+    return out
+
+
+def _random_header(form: Form, serial: int, rng: np.random.Generator) -> dict[str, str]:
+    """A plausible batch: a district and school, a grade, mostly the main
+    administration, a class-sized count of documents."""
+    def digits(name: str) -> str:
+        n = len(form.fields[HEADER_FIELDS[name]].keys)
+        return "".join(str(d) for d in rng.integers(0, 10, n))
+
+    codes = {n: form.fields[HEADER_FIELDS[n]].option_codes for n in ("grade", "administration")}
+    admin = codes["administration"][0] if rng.random() < 0.8 else str(
+        rng.choice(codes["administration"]))
+    values = {"district_code": digits("district_code"), "school_code": digits("school_code"),
+              "grade": str(rng.choice(codes["grade"])), "administration": admin,
+              "document_count": int(rng.integers(1, 41))}
+    return {**_header_values(form, values), "batch_code": f"B2013-{serial:05d}"}
+
+
+def _document(deck: Deck, index: int, header: dict[str, str] | None = None) -> DocumentScan:
     rng = np.random.default_rng([deck.seed, index])
-    student = mock_student(rng)
-    has_label_area = any(f.kind == "label" for f in deck.form.fields.values())
-    labelled = has_label_area and rng.random() < LABEL_RATE
-    skip_demographics = labelled and rng.random() < LABELLED_BLANK_RATE
-    mix = Mix.for_effects(deck.effects, coverage=deck.coverage)
-    keys = {f.name: _field_plan(f, student, skip_demographics, deck.plan, index, mix, rng)
-            for f in deck.form.fields.values() if f.kind in BUBBLE_KINDS}
+    form = deck.form
     serial = deck.first_lithocode + index
-    pages = [_page(deck, page, keys, student, labelled, serial, rng) for page in deck.form.pages]
+    fixed: dict[str, dict[str, str]] = {}
+    student: Student | None = None
+    if is_header_form(form):
+        header = header or _random_header(form, serial, rng)
+        for name, fld_name in HEADER_FIELDS.items():
+            keys = form.fields[fld_name].keys
+            fixed[fld_name] = dict(zip(keys, [header[name]] if len(keys) == 1 else header[name],
+                                       strict=True))
+        mix = Mix.for_effects(deck.effects, coverage=True) if deck.coverage else HEADER_MIX
+    else:
+        student = mock_student(rng, grades=grade_choices(form.fields.values()))
+        mix = Mix.for_effects(deck.effects, coverage=deck.coverage)
+    has_label_area = any(f.kind == "label" for f in form.fields.values())
+    labelled = student is not None and has_label_area and rng.random() < LABEL_RATE
+    skip_demographics = labelled and rng.random() < LABELLED_BLANK_RATE
+    keys = {f.name: _field_plan(f, student, fixed.get(f.name), skip_demographics, deck.plan,
+                                index, mix, rng)
+            for f in form.fields.values() if f.kind in BUBBLE_KINDS}
+    written = {f.name: _lines_written(f, rng) for f in form.fields.values()
+               if f.kind == "response"}
+    lithocode = _lithocode(form, serial)
+    barcodes = {BATCH_CODE: header["batch_code"]} if header else None
+    pages = [_page(deck, page, keys, student, labelled, lithocode, barcodes, written, rng)
+             for page in form.pages]
     if deck.effects == "harsh" and rng.random() < BLANK_PAGE_RATE:
         blank = np.full(pages[0][0].shape, 255, np.uint8)
         pages.insert(int(rng.integers(0, len(pages) + 1)),
                      (blank, {"page": None, "blank_page": True, "fields": {}}))
     scans = tuple(_finish(deck, index, i, image, truth) for i, (image, truth) in enumerate(pages))
-    truth = {"document": _doc_name(index), "lithocode": _lithocode(deck.form, serial),
-             "student": student.to_json(), "label": {"ssid": student.ssid} if labelled else None,
+    truth = {"document": _doc_name(index), "lithocode": lithocode,
+             "student": student.to_json() if student else None,
+             "label": {"ssid": student.ssid} if labelled else None,
              "demographics_blank": skip_demographics,
              "coverage": index < deck.covering,
              "pages": [s.truth for s in scans]}
+    if header:
+        truth["header"] = _header_truth(form, header, keys)
     return DocumentScan(truth, scans)
+
+
+def _header_truth(form: Form, header: dict[str, str], keys: dict[str, dict[str, KeyPlan]]
+                  ) -> dict:
+    """What the header sheet says, as gridded (a coverage deck's plan may
+    differ from the drawn header): text per value, the count as a number
+    (None when its columns do not hold one), and the batch code."""
+    out: dict = {"batch_code": header["batch_code"]}
+    for name, fld_name in HEADER_FIELDS.items():
+        out[name] = "".join(keys[fld_name][k].value for k in form.fields[fld_name].keys)
+    count = out["document_count"]
+    out["document_count"] = int(count) if count.isdigit() and len(count) == len(
+        form.fields[HEADER_FIELDS["document_count"]].keys) else None
+    return out
+
+
+def _lines_written(fld: Field, rng: np.random.Generator) -> int:
+    """How many of a response field's lines (over all its areas) are written on."""
+    total = sum(a.lines for a in fld.areas)
+    return max(int(round(total * rng.uniform(*WRITTEN_SHARE))), 1) if total else 0
 
 
 def _doc_name(index: int) -> str:
     return f"D{index + 1:04d}"
 
 
-def _lithocode(form: Form, serial: int) -> str:
-    digits = next((p.lithocode.digits for p in form.pages if p.lithocode), 8)
-    return lithocode_for(serial, digits)
+def _lithocode(form: Form, serial: int) -> str | None:
+    """The lithocode printed on the document's pages, or None for a form printing none."""
+    litho = next((p.lithocode for p in form.pages if p.lithocode), None)
+    return lithocode_for(serial, litho.digits) if litho else None
 
 
-def _field_plan(fld: Field, student: Student, skip_demographics: bool,
-                plan: dict[str, dict[str, list[str]]], index: int, mix: Mix,
-                rng: np.random.Generator) -> dict[str, KeyPlan]:
+def _field_plan(fld: Field, student: Student | None, fixed: dict[str, str] | None,
+                skip_demographics: bool, plan: dict[str, dict[str, list[str]]], index: int,
+                mix: Mix, rng: np.random.Generator) -> dict[str, KeyPlan]:
     """Intended value and bubble styles for every key of a bubble field."""
-    values = gridded(student, fld) or random_response(fld, rng)
+    values = dict(fixed) if fixed else (gridded(student, fld) if student else None)
+    values = values or random_response(fld, rng)
     if skip_demographics and is_demographic(fld):
         values = dict.fromkeys(fld.keys, "")
     scheduled = plan.get(fld.name, {})
@@ -197,23 +352,26 @@ def _field_plan(fld: Field, student: Student, skip_demographics: bool,
     return {key: plan_key(fld, values[key], mix, rng) for key in fld.keys}
 
 
-def _page(deck: Deck, page: Page, keys: dict[str, dict[str, KeyPlan]], student: Student,
-          labelled: bool, serial: int, rng: np.random.Generator) -> tuple[np.ndarray, dict]:
+def _page(deck: Deck, page: Page, keys: dict[str, dict[str, KeyPlan]], student: Student | None,
+          labelled: bool, lithocode: str | None, barcodes: dict[str, str] | None,
+          written: dict[str, int], rng: np.random.Generator) -> tuple[np.ndarray, dict]:
     """The filled-in page (uint8) and its truth, before scanning."""
-    blank = deck.renderer(deck.form, page.number, dpi=deck.dpi,
-                          lithocode=_lithocode(deck.form, serial) if page.lithocode else None)
-    sheet = blank.copy()
+    extra = {"barcodes": barcodes} if barcodes and page.barcodes else {}
+    sheet = deck.renderer(deck.form, page.number, dpi=deck.dpi,
+                          lithocode=lithocode if page.lithocode else None, **extra)
     fields = {}
     for fld in page.fields:
         if fld.kind in BUBBLE_KINDS:
             _print_write_ins(fld, keys[fld.name], student, sheet, deck.dpi, rng)
-            fields[fld.name] = _mark_field(deck, page, fld, keys[fld.name], blank, sheet, rng)
+            fields[fld.name] = _mark_field(deck, page, fld, keys[fld.name], sheet, rng)
     truth: dict = {"page": page.number, "blank_page": False, "fields": fields}
     responses = {}
     for fld, area in deck.form.areas_on(page.number):
         if fld.kind == "response":
-            responses[fld.name] = _write_response(deck, fld, area, sheet, rng)
-        elif fld.kind == "label" and labelled:
+            before = sum(a.lines for a in fld.areas[:fld.areas.index(area)])
+            used = min(max(written[fld.name] - before, 0), area.lines)
+            responses[fld.name] = _write_response(deck, area, used, sheet, rng)
+        elif fld.kind == "label" and labelled and student is not None:
             truth["label"] = stick_label(sheet, student, area.box, deck.dpi, rng)
     if responses:
         truth["responses"] = responses
@@ -221,14 +379,14 @@ def _page(deck: Deck, page: Page, keys: dict[str, dict[str, KeyPlan]], student: 
 
 
 def _mark_field(deck: Deck, page: Page, fld: Field, keys: dict[str, KeyPlan],
-                blank: np.ndarray, sheet: np.ndarray, rng: np.random.Generator) -> dict:
+                sheet: np.ndarray, rng: np.random.Generator) -> dict:
     """Draw every planned mark of a field on ``sheet``; return the field's truth."""
     truth = {}
     for bubble in fld.bubbles:
         style = keys[bubble.key].styles.get(bubble.option, "blank")
         if style == "blank":
             continue
-        darkness, origin, level = _draw_bubble(deck.dpi, bubble, style, blank, rng)
+        darkness, origin, level = _draw_bubble(deck, page.number, bubble, style, rng)
         if style == "stray":
             darkness *= ~_crop(deck.bubble_masks[page.number], origin, darkness.shape)
         composite(sheet, darkness, origin)
@@ -238,12 +396,14 @@ def _mark_field(deck: Deck, page: Page, fld: Field, keys: dict[str, KeyPlan],
     return truth
 
 
-def _draw_bubble(dpi: int, bubble, style: str, blank: np.ndarray, rng: np.random.Generator
-                 ) -> tuple[np.ndarray, tuple[int, int], float]:
+def _draw_bubble(deck: Deck, page_number: int, bubble: Bubble, style: str,
+                 rng: np.random.Generator) -> tuple[np.ndarray, tuple[int, int], float]:
+    dpi = deck.dpi
     cx, cy, w, h = bubble.x_in * dpi, bubble.y_in * dpi, bubble.w_in * dpi, bubble.h_in * dpi
     origin, shape = patch_frame(cx, cy, w, h)
-    under = _crop(blank, origin, shape, fill=255)
-    darkness, level = draw_mark(style, under, (cx - origin[0], cy - origin[1]), w, h, dpi, rng)
+    centre = (cx - origin[0], cy - origin[1])
+    under, weights = deck.stencil(page_number, bubble, origin, shape, centre)
+    darkness, level = draw_mark(style, under, centre, w, h, dpi, rng, weights=weights)
     return darkness, origin, level
 
 
@@ -271,13 +431,13 @@ def _bubble_mask(page: Page, dpi: int) -> np.ndarray:
     return mask.astype(bool)
 
 
-def _print_write_ins(fld: Field, keys: dict[str, KeyPlan], student: Student, sheet: np.ndarray,
-                     dpi: int, rng: np.random.Generator) -> None:
+def _print_write_ins(fld: Field, keys: dict[str, KeyPlan], student: Student | None,
+                     sheet: np.ndarray, dpi: int, rng: np.random.Generator) -> None:
     """Hand-print above each grid column the character gridded in it (for a
     double mark, the one the student meant)."""
     if not fld.write_in:
         return
-    meant = gridded(student, fld) or {}
+    meant = (gridded(student, fld) if student else None) or {}
     for key, box in zip(fld.keys, fld.write_in, strict=True):
         value = keys[key].value
         char = meant.get(key, "") if value == "*" else value
@@ -288,17 +448,19 @@ def _print_write_ins(fld: Field, keys: dict[str, KeyPlan], student: Student, she
         composite(sheet, darkness, (int(round(box.x_in * dpi)), int(round(box.y_in * dpi))))
 
 
-def _write_response(deck: Deck, fld: Field, area: Area, sheet: np.ndarray,
+def _write_response(deck: Deck, area: Area, used: int, sheet: np.ndarray,
                     rng: np.random.Generator) -> dict:
-    """Write on the lines of a response area; returns its truth."""
-    dpi = deck.dpi
-    pitch = area.box.h_in / area.lines if area.lines else 0.33
-    last_area = area is fld.areas[-1]
-    fill = float(rng.uniform(0.3, 1.0)) if last_area else 1.0
-    darkness = written_lines(int(area.box.w_in * dpi), int(area.box.h_in * dpi), pitch * dpi, rng,
-                             typed=deck.typed, fill=fill)
-    composite(sheet, darkness, (int(round(area.box.x_in * dpi)), int(round(area.box.y_in * dpi))))
-    return {"typed": deck.typed, "fill": round(fill, 3)}
+    """Write on the first ``used`` lines of a response area; returns its truth."""
+    if used:
+        dpi = deck.dpi
+        x0, y0 = int(round(area.box.x_in * dpi)), int(round(area.box.y_in * dpi))
+        pieces = written_lines(int(round(area.box.right_in * dpi)) - x0,
+                               int(round(area.box.bottom_in * dpi)) - y0, area.lines, used, rng,
+                               typed=deck.typed)
+        for x, y, darkness in pieces:
+            composite(sheet, darkness, (x0 + x, y0 + y))
+    return {"typed": deck.typed, "lines": used,
+            "fill": round(used / area.lines, 3) if area.lines else 0.0}
 
 
 # --- scanning and files ------------------------------------------------------------------

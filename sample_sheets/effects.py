@@ -13,6 +13,7 @@ page's truth, so a reader's result can be checked against them.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
+from functools import lru_cache
 from statistics import NormalDist
 
 import cv2
@@ -147,8 +148,9 @@ def apply_effects(page: np.ndarray, fx: ScanEffects, dpi: float, rng: np.random.
     if not np.allclose(geometry, [[1, 0, 0], [0, 1, 0]]):
         out = cv2.warpAffine(page, geometry, (cols, rows), flags=cv2.INTER_LINEAR,
                              borderMode=cv2.BORDER_CONSTANT, borderValue=255)
-    tone = fx.black + np.arange(256) * ((fx.paper - fx.black) / 255.0)
-    out = cv2.LUT(out, np.rint(tone).astype(np.uint8))
+    if (fx.paper, fx.black) != (255, 0):
+        tone = fx.black + np.arange(256) * ((fx.paper - fx.black) / 255.0)
+        out = cv2.LUT(out, np.rint(tone).astype(np.uint8))
     if fx.blur_sigma:
         out = cv2.GaussianBlur(out, (0, 0), fx.blur_sigma)
     for x, delta in fx.streaks:
@@ -165,14 +167,36 @@ def apply_effects(page: np.ndarray, fx: ScanEffects, dpi: float, rng: np.random.
     return out
 
 
-def add_noise(image: np.ndarray, sigma: float, rng: np.random.Generator) -> np.ndarray:
-    """``image`` plus Gaussian noise of ``sigma`` gray levels, quantised to 256
-    quantiles (a random byte per pixel through the normal inverse CDF)."""
+NOISE_POOL_BYTES = 1 << 24
+"""Random bytes drawn once (fixed seed) from which every page's sensor noise is cut."""
+
+
+@lru_cache(maxsize=1)
+def _noise_pool() -> np.ndarray:
+    pool = np.frombuffer(np.random.default_rng(20130902).bytes(NOISE_POOL_BYTES), np.uint8)
+    pool.flags.writeable = False
+    return pool
+
+
+@lru_cache(maxsize=64)
+def _noise_luts(sigma: float) -> tuple[np.ndarray, np.ndarray]:
     normal = NormalDist(0.0, sigma)
     offsets = np.rint([normal.inv_cdf((i + 0.5) / 256.0) for i in range(256)])
-    up = np.clip(offsets, 0, 255).astype(np.uint8)
-    down = np.clip(-offsets, 0, 255).astype(np.uint8)
-    draws = np.frombuffer(rng.bytes(image.size), np.uint8).reshape(image.shape)
+    return (np.clip(offsets, 0, 255).astype(np.uint8), np.clip(-offsets, 0, 255).astype(np.uint8))
+
+
+def add_noise(image: np.ndarray, sigma: float, rng: np.random.Generator) -> np.ndarray:
+    """``image`` plus Gaussian noise of ``sigma`` gray levels, quantised to 256
+    quantiles (a random byte per pixel through the normal inverse CDF). The
+    bytes are a stretch of a fixed pool starting at a random place (drawing
+    8 MB of fresh random bytes per page costs more than the rest of a scan)."""
+    up, down = _noise_luts(round(float(sigma), 3))
+    pool = _noise_pool()
+    if image.size > pool.size:
+        draws = np.frombuffer(rng.bytes(image.size), np.uint8).reshape(image.shape)
+    else:
+        start = int(rng.integers(0, pool.size - image.size + 1))
+        draws = pool[start:start + image.size].reshape(image.shape)
     return cv2.subtract(cv2.add(image, cv2.LUT(draws, up)), cv2.LUT(draws, down))
 
 

@@ -66,24 +66,50 @@ def sentence(rng: np.random.Generator, words: int) -> str:
     return " ".join(chosen)
 
 
+@lru_cache(maxsize=8192)
+def _glyph(fonts: tuple[str, ...], size_px: int, char: str
+           ) -> tuple[np.ndarray | None, int, int, float]:
+    """One glyph's ink (float32 0–1, or None for a space), its offset (x, y)
+    from the pen position on the baseline, and its advance, px."""
+    face = font(fonts, size_px)
+    advance = face.getlength(char)
+    left, top, right, bottom = face.getbbox(char, anchor="ls")
+    if right <= left or bottom <= top:
+        return None, 0, 0, advance
+    image = Image.new("L", (right - left, bottom - top), 0)
+    ImageDraw.Draw(image).text((-left, -top), char, fill=255, font=face, anchor="ls")
+    ink = np.asarray(image, np.float32) / 255.0
+    ink.flags.writeable = False
+    return ink, left, top, advance
+
+
 def _set_glyphs(text: str, size_px: int, width: int, height: int, jitter: float,
                 fonts: tuple[str, ...], rng: np.random.Generator) -> np.ndarray:
     """``text`` set glyph by glyph on a ``height × width`` float32 ink canvas
     (0–1), baseline at 70 % of the height; ``jitter`` is the share of the size
-    by which each glyph's size and position vary. Stops at the right edge."""
-    canvas = Image.new("L", (width, height), 0)
-    draw = ImageDraw.Draw(canvas)
+    by which each glyph's size and position vary. Stops at the right edge.
+    Glyphs are rendered once per (font, size, character) and kept."""
+    canvas = np.zeros((height, width), np.float32)
     baseline, x = 0.7 * height, 0.0
-    for char in text:
-        size = max(int(round(size_px * (1 + jitter * rng.normal(0, 0.6)))), 4)
-        face = font(fonts, size)
-        advance = face.getlength(char)
+    n = len(text)
+    sizes = np.maximum(np.rint(size_px * (1 + jitter * rng.normal(0, 0.6, n))), 4).astype(int)
+    dys = jitter * size_px * rng.normal(0, 0.3, n)
+    stretch = 1 + jitter * rng.normal(0, 0.5, n)
+    for char, size, dy, st in zip(text, sizes.tolist(), dys.tolist(), stretch.tolist(),
+                                  strict=True):
+        ink, left, top, advance = _glyph(fonts, size, char)
         if x + advance > width:
             break
-        dy = jitter * size_px * rng.normal(0, 0.3)
-        draw.text((x, baseline + dy), char, fill=255, font=face, anchor="ls")
-        x += advance * (1 + jitter * rng.normal(0, 0.5))
-    return np.asarray(canvas, np.float32) / 255.0
+        if ink is not None:
+            x0, y0 = int(round(x)) + left, int(round(baseline + dy)) + top
+            gx0, gy0 = max(-x0, 0), max(-y0, 0)
+            gx1 = min(ink.shape[1], width - x0)
+            gy1 = min(ink.shape[0], height - y0)
+            if gx1 > gx0 and gy1 > gy0:
+                region = canvas[y0 + gy0:y0 + gy1, x0 + gx0:x0 + gx1]
+                np.maximum(region, ink[gy0:gy1, gx0:gx1], out=region)
+        x += advance * st
+    return canvas
 
 
 def _handle(ink: np.ndarray, slant: float, wobble_px: float, rng: np.random.Generator
@@ -91,11 +117,21 @@ def _handle(ink: np.ndarray, slant: float, wobble_px: float, rng: np.random.Gene
     """A line of ink slanted by ``slant`` (x shift per px above the baseline)
     with its baseline wandering by up to ``wobble_px``."""
     rows, cols = ink.shape
-    ys, xs = np.mgrid[0:rows, 0:cols].astype(np.float32)
+    ys, xs = _grid(rows, -(-cols // 512) * 512)
+    ys, xs = ys[:, :cols], xs[:, :cols]
     phase, period = rng.uniform(0, 2 * np.pi), rng.uniform(150, 400)
-    drift = wobble_px * np.sin(phase + xs / period * 2 * np.pi)
-    return cv2.remap(ink, xs + slant * (ys - 0.7 * rows), ys + drift, cv2.INTER_LINEAR,
-                     borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    drift = (wobble_px * np.sin(phase + xs[0] / period * 2 * np.pi)).astype(np.float32)
+    return cv2.remap(ink, xs + np.float32(slant) * (ys - np.float32(0.7 * rows)), ys + drift,
+                     cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+
+
+@lru_cache(maxsize=16)
+def _grid(rows: int, cols: int) -> tuple[np.ndarray, np.ndarray]:
+    """Pixel row and column coordinates of a ``rows × cols`` image (float32, kept)."""
+    ys, xs = np.mgrid[0:rows, 0:cols].astype(np.float32)
+    ys.flags.writeable = False
+    xs.flags.writeable = False
+    return ys, xs
 
 
 def _pencil(ink: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -104,32 +140,32 @@ def _pencil(ink: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return ink * pressure * (0.7 + 0.3 * paper_tooth(ink.shape, rng))
 
 
-def written_lines(width: int, height: int, line_pitch: float, rng: np.random.Generator,
-                  typed: bool = False, fill: float = 1.0) -> np.ndarray:
-    """Darkness (float32, ``height × width``) of a response written on lines
-    ``line_pitch`` px apart, the first baseline one pitch down; about ``fill``
-    of the lines are used (the last one part-way). ``typed`` sets the text in
-    a plain serif, black, without jitter."""
-    out = np.zeros((height, width), np.float32)
-    pitch = max(int(line_pitch), 12)
+def written_lines(width: int, height: int, lines: int, used: int, rng: np.random.Generator,
+                  typed: bool = False) -> list[tuple[int, int, np.ndarray]]:
+    """A response written on the ``lines`` rules of an area ``width × height``
+    px (rules at ``(i + 1) × height / (lines + 1)``, as the renderer draws them):
+    the first ``used`` rules are written on (the last of them part-way), each
+    line of text sitting on its rule. Returns one piece per line: its top-left
+    (x, y) in the area and its darkness (float32). ``typed`` sets the text in a
+    plain serif, black, without jitter."""
+    pieces = []
+    pitch = height / (lines + 1)
+    box_h = int(round(pitch))
     size = int(pitch * (0.55 if typed else 0.7))
-    lines = max(int(round(height / pitch * fill)) - 1, 1)
-    for i in range(lines):
-        top = i * pitch + int(0.28 * pitch)
-        if top + pitch > height:
-            break
-        last = i == lines - 1
+    margin = max(int(0.02 * width), 4)
+    for i in range(min(used, lines)):
+        top = int(round((i + 1) * pitch - 0.7 * box_h))  # glyph baselines are 70 % down their box
+        last = i == used - 1
         text = sentence(rng, int(rng.integers(3, 8) if last else 24))
-        indent = int(rng.uniform(0.0, 0.04) * width) + (int(0.06 * width) if i == 0 else 0)
+        indent = margin + int(rng.uniform(0.0, 0.03) * width) + (int(0.05 * width) if i == 0 else 0)
+        span = width - margin - indent
         if typed:
-            ink = _set_glyphs(text, size, width - indent, pitch, 0.0, TYPED_FONTS, rng)
-            out[top:top + pitch, indent:] = np.maximum(out[top:top + pitch, indent:], ink * 0.9)
-            continue
-        ink = _set_glyphs(text, size, width - indent - 10, pitch, 0.08, SCRIPT_FONTS, rng)
-        ink = _handle(ink, rng.uniform(0.1, 0.35), pitch * 0.06, rng)
-        out[top:top + pitch, indent:width - 10] = np.maximum(
-            out[top:top + pitch, indent:width - 10], _pencil(ink, rng))
-    return out
+            ink = _set_glyphs(text, size, span, box_h, 0.0, TYPED_FONTS, rng) * 0.9
+        else:
+            ink = _set_glyphs(text, size, span, box_h, 0.08, SCRIPT_FONTS, rng)
+            ink = _pencil(_handle(ink, rng.uniform(0.1, 0.35), pitch * 0.05, rng), rng)
+        pieces.append((indent, top, ink))
+    return pieces
 
 
 def printed_letter(char: str, width: int, height: int, rng: np.random.Generator) -> np.ndarray:

@@ -19,6 +19,7 @@ mapping does not change a mark's level. Pixel (i, j) has its centre at
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import cv2
 import numpy as np
@@ -100,17 +101,19 @@ def level_class(level: float) -> str:
 
 
 def draw_mark(style: str, blank: np.ndarray, centre: tuple[float, float], w_px: float,
-              h_px: float, px_per_in: float, rng: np.random.Generator
-              ) -> tuple[np.ndarray, float]:
+              h_px: float, px_per_in: float, rng: np.random.Generator,
+              weights: np.ndarray | None = None) -> tuple[np.ndarray, float]:
     """One ``style`` of mark on the bubble at ``centre`` (patch pixels) of size
     ``w_px × h_px``: its darkness patch (float32, shape of ``blank``, the blank
-    render under the patch) and the level it measures at (unclipped)."""
+    render under the patch) and the level it measures at (unclipped).
+    ``weights``: the patch's :func:`stencil_weights`, when the caller keeps them."""
     shape = blank.shape
     geo = _Geometry(centre, w_px, h_px, px_per_in)
     raw = _BUILDERS[style](geo, shape, paper_tooth(shape, rng), rng)
     if style in ("stray", "blank"):
         return raw, 0.0
-    weights = stencil_weights(blank, centre, w_px, h_px, px_per_in)
+    if weights is None:
+        weights = stencil_weights(blank, centre, w_px, h_px, px_per_in)
     if style == "dark":
         level = float(np.clip(level_of(raw, weights), *LEVEL_RANGES[style]))
     elif style in LEVEL_RANGES:
@@ -138,12 +141,35 @@ def calibrate(darkness: np.ndarray, weights: np.ndarray, target: float, cap: flo
     return out.astype(np.float32)
 
 
-def paper_tooth(shape: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
-    """Paper grain in [0, 1] (float32): graphite catches on the peaks (1) and
-    skips the valleys (0). Smoothed noise with a correlation of about 1 px."""
-    noise = rng.standard_normal(shape, dtype=np.float32)
+TOOTH_SIZE = (509, 2557)
+"""Rows and columns of the paper-grain texture that every mark and pencil line
+takes a crop of (prime sizes: wrapped crops do not repeat visibly)."""
+
+
+@lru_cache(maxsize=1)
+def _tooth_texture() -> np.ndarray:
+    """Paper grain in [0, 1] (float32): smoothed noise with a correlation of
+    about 1 px, drawn once from a fixed seed (so decks stay reproducible)."""
+    noise = np.random.default_rng(20130901).standard_normal(TOOTH_SIZE, dtype=np.float32)
     noise = cv2.GaussianBlur(noise, (0, 0), 0.8)
-    return np.clip(0.5 + noise / (3.0 * noise.std() + 1e-6), 0.0, 1.0)
+    texture = np.clip(0.5 + noise / (3.0 * noise.std() + 1e-6), 0.0, 1.0)
+    texture.flags.writeable = False
+    return texture
+
+
+def paper_tooth(shape: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
+    """Paper grain in [0, 1] (float32, ``shape``): graphite catches on the peaks
+    (1) and skips the valleys (0). A crop of a fixed texture at a random
+    place (a view when ``shape`` fits in it, else wrapping around its edges)."""
+    texture = _tooth_texture()
+    rows, cols = shape
+    r0 = int(rng.integers(0, max(TOOTH_SIZE[0] - rows, 0) + 1))
+    c0 = int(rng.integers(0, max(TOOTH_SIZE[1] - cols, 0) + 1))
+    if r0 + rows <= TOOTH_SIZE[0] and c0 + cols <= TOOTH_SIZE[1]:
+        return texture[r0:r0 + rows, c0:c0 + cols]
+    ri = (r0 + np.arange(rows)) % TOOTH_SIZE[0]
+    ci = (c0 + np.arange(cols)) % TOOTH_SIZE[1]
+    return texture[ri[:, None], ci[None, :]]
 
 
 def composite(page: np.ndarray, darkness: np.ndarray, origin: tuple[int, int]) -> None:
