@@ -87,10 +87,11 @@ def _set_glyphs(text: str, size_px: int, width: int, height: int, jitter: float,
                 fonts: tuple[str, ...], rng: np.random.Generator) -> np.ndarray:
     """``text`` set glyph by glyph on a ``height × width`` float32 ink canvas
     (0–1), baseline at 70 % of the height; ``jitter`` is the share of the size
-    by which each glyph's size and position vary. Stops at the right edge.
+    by which each glyph's size and position vary. Stops before the word that
+    would cross the right edge.
     Glyphs are rendered once per (font, size, character) and kept."""
     canvas = np.zeros((height, width), np.float32)
-    baseline, x = 0.7 * height, 0.0
+    baseline, x, word_start = 0.7 * height, 0.0, 0.0
     n = len(text)
     sizes = np.maximum(np.rint(size_px * (1 + jitter * rng.normal(0, 0.6, n))), 4).astype(int)
     dys = jitter * size_px * rng.normal(0, 0.3, n)
@@ -99,7 +100,11 @@ def _set_glyphs(text: str, size_px: int, width: int, height: int, jitter: float,
                                   strict=True):
         ink, left, top, advance = _glyph(fonts, size, char)
         if x + advance > width:
+            if word_start > 0:
+                canvas[:, int(word_start):] = 0     # no word cut at the edge
             break
+        if char == " ":
+            word_start = x
         if ink is not None:
             x0, y0 = int(round(x)) + left, int(round(baseline + dy)) + top
             gx0, gy0 = max(-x0, 0), max(-y0, 0)
