@@ -13,6 +13,12 @@ from typing import Any
 import click
 from flask import Flask, url_for
 
+import capture.cli
+import capture.demo
+import capture.views
+import omr.cli
+import sample_sheets.cli
+import sample_sheets.demo
 from station import admin, auth, migrate, web
 from station.cli import db, users, worker
 from station.config import load_settings
@@ -25,11 +31,19 @@ BLUEPRINTS = (
     web.bp,
     auth.bp,
     admin.bp,
+    capture.views.bp,
 )
 """Every area's blueprint; the station's first, so its templates (``base.html``) are found."""
 
+def demo_forms() -> None:
+    """The demo's printed forms and test deck, under ``var/demo``."""
+    sample_sheets.demo.write_demo_forms(load_settings().var_dir / "demo")
+
+
 DEMO_STEPS: tuple[Callable[[], None], ...] = (
     create_demo_accounts,
+    demo_forms,
+    capture.demo.run_demo,
 )
 """What ``scanscore demo`` does before serving, in order. Each step runs inside an app
 context (it may use ``station.db.db_session()`` and must commit), is idempotent, and prints
@@ -110,6 +124,12 @@ COMMANDS = (
     db,
     users,
     worker,
+    sample_sheets.cli.forms,
+    sample_sheets.cli.deck,
+    omr.cli.read_command,
+    capture.cli.ingest_command,
+    capture.cli.watch_command,
+    capture.cli.requeue_command,
 )
 """Every area's commands (click commands or groups)."""
 
