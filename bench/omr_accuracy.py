@@ -8,6 +8,10 @@ the lithocode read rate. Unflagged misreads are also written, with the page
 image, under --out.
 
     python bench/omr_accuracy.py [--items 60000] [--workers 2] [--out var/omr_accuracy]
+                                 [--reduce 2]
+
+``--reduce 2`` reads every gray page as the reader reads a JPEG file decoded at
+half size (the page JPEG-encoded at q90, then decoded with DCT scaling).
 """
 
 from __future__ import annotations
@@ -22,10 +26,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import cv2
+import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from omr.decisions import CLASSES, MULTIPLE, OMIT, REVIEW_FLAGS, level_class  # noqa: E402
+from omr.image_io import decode  # noqa: E402
 from omr.read import read_page  # noqa: E402
 from omr.record import KeyRead, MarkRecord  # noqa: E402
 from sample_sheets.deck import generate_deck  # noqa: E402
@@ -67,17 +73,27 @@ def _init() -> None:
     _forms.update(load_forms())
 
 
-def run_deck(task: tuple[str, str, int, bool, str]) -> Tally:
+def read(image: np.ndarray, name: str, reduce: int) -> MarkRecord:
+    """Read a page in memory, or as a half-size JPEG decode when ``reduce`` is 2
+    (bitonal pages, stored as TIFF G4, are always read at full size)."""
+    if reduce == 1 or np.isin(image[::16, ::16], (0, 255)).all():
+        return read_page(image, _forms, name=name)
+    data = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 90])[1].tobytes()
+    decoded = decode(data, reduce=reduce)
+    return read_page(decoded.pages[0], _forms, name=name, scale=decoded.scale)
+
+
+def run_deck(task: tuple[str, str, int, bool, str, int]) -> Tally:
     """Generate one deck and read every page of it against its truth."""
-    form_id, effects, seed, coverage, out = task
+    form_id, effects, seed, coverage, out, reduce = task
     form = _forms[form_id]
     deck = generate_deck(form, DECK_DOCS, seed=seed, effects=effects, coverage=coverage)
     tally = Tally()
     for doc in deck.documents():
         for scan in doc.pages:
             start = time.perf_counter()
-            record = read_page(scan.image, _forms, name=f"{form_id}/{effects}/s{seed}/"
-                               f"{scan.truth['file']}")
+            record = read(scan.image, f"{form_id}/{effects}/s{seed}/{scan.truth['file']}",
+                          reduce)
             tally.read_s += time.perf_counter() - start
             gray = scan.truth["effects"]["bitonal_threshold"] is None
             _score_page(tally, form, effects, gray, doc.truth, scan.truth, record, scan.image,
@@ -147,19 +163,19 @@ def _misread(record: MarkRecord, fname, key, kt, kr: KeyRead, image, out: str) -
             "levels": kr.levels, "flags": list(kr.flags), "reason": kr.reason}
 
 
-def tasks(items_wanted: int, out: str) -> list[tuple]:
+def tasks(items_wanted: int, out: str, reduce: int) -> list[tuple]:
     """A coverage deck per form with no effects, then random decks of typical
     and harsh effects, round robin over forms, until about ``items_wanted``
     items (estimated from each form's keys per document)."""
     keys = {fid: sum(len(f.keys) for f in form.fields.values() if f.bubbles)
             for fid, form in _forms.items()}
-    out_tasks = [(fid, "none", 1, True, out) for fid in _forms]
+    out_tasks = [(fid, "none", 1, True, out, reduce) for fid in _forms]
     total = sum(keys[fid] * DECK_DOCS * 3 for fid in _forms)  # a coverage deck ≥ 3 decks
     seed = 100
     while total < items_wanted:
         for effects in ("typical", "harsh"):
             for fid in _forms:
-                out_tasks.append((fid, effects, seed, False, out))
+                out_tasks.append((fid, effects, seed, False, out, reduce))
                 total += keys[fid] * DECK_DOCS
         seed += 1
     return out_tasks
@@ -231,9 +247,10 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=60_000, help="items to read, about")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--out", default="var/omr_accuracy", help="where misreads are written")
+    parser.add_argument("--reduce", type=int, choices=(1, 2), default=1)
     args = parser.parse_args()
     _init()
-    todo = tasks(args.items, args.out)
+    todo = tasks(args.items, args.out, args.reduce)
     start, total = time.perf_counter(), Tally()
     with multiprocessing.Pool(args.workers, _init) as pool:
         for i, tally in enumerate(pool.imap_unordered(run_deck, todo), 1):

@@ -8,6 +8,7 @@ transform includes the 180° turn, so nothing is rotated or warped.
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 
@@ -90,69 +91,72 @@ class Registration:
                             tuple((x * factor, y * factor) for x, y in self.marks_px))
 
 
+Candidate = tuple[float, float, float]
+"""A registration mark candidate: centre x, y (image pixels) and its gray level."""
+MAX_CANDIDATES = 3
+
+
 class MarkFinder:
-    """Finds registration marks in small windows of one image, remembering each
-    window's answer so that trying both orientations costs one search."""
+    """Finds registration mark candidates in small windows of one image,
+    remembering each window's answer so that trying both orientations costs
+    one search."""
 
     def __init__(self, image: np.ndarray):
         self.image = image
-        self._found: dict[tuple[int, ...], tuple[float, float, float] | None] = {}
+        self._found: dict[tuple[int, ...], list[Candidate]] = {}
 
-    def find(self, centre: tuple[float, float], half: int, side: float
-             ) -> tuple[float, float, float] | None:
-        """The mark (x_px, y_px, gray) nearest ``centre`` inside the window of
-        half side ``half`` pixels, or None. ``side`` is the expected side, px."""
+    def find(self, centre: tuple[float, float], half: int, side: float) -> list[Candidate]:
+        """Up to MAX_CANDIDATES solid squares of about ``side`` px inside the
+        window of half side ``half`` px around ``centre``, nearest first."""
         rows, cols = self.image.shape
         x0, y0 = max(int(centre[0]) - half, 0), max(int(centre[1]) - half, 0)
         x1, y1 = min(int(centre[0]) + half, cols), min(int(centre[1]) + half, rows)
         key = (x0, y0, x1, y1, round(side))
         if key not in self._found:
-            self._found[key] = _find_square(self.image[y0:y1, x0:x1], side, x0, y0) \
-                if x1 - x0 > side and y1 - y0 > side else None
+            self._found[key] = _find_squares(self.image[y0:y1, x0:x1], side, x0, y0) \
+                if x1 - x0 > side and y1 - y0 > side else []
         return self._found[key]
 
 
-def _find_square(window: np.ndarray, side: float, x0: int, y0: int
-                 ) -> tuple[float, float, float] | None:
-    """The most central solid dark square of about ``side`` px in ``window``:
-    found at half resolution, its centre then measured at full resolution."""
+def _find_squares(window: np.ndarray, side: float, x0: int, y0: int) -> list[Candidate]:
+    """Solid dark squares of about ``side`` px in ``window``, most central
+    first: found at half resolution, each centre then measured at full."""
     small = window[::2, ::2]
     level, binary = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
-    rough = _central_square(binary, side / 2)
-    if rough is None:
-        return None
-    r = int(side * 0.75)
-    cx, cy = int(rough[0] * 2), int(rough[1] * 2)
-    bx, by = max(cx - r, 0), max(cy - r, 0)
-    crop = window[by:cy + r, bx:cx + r]
-    m = cv2.moments((crop <= level).astype(np.uint8), binaryImage=True)
-    if m["m00"] == 0:
-        return None
-    x, y = m["m10"] / m["m00"] + bx, m["m01"] / m["m00"] + by
-    q = max(int(side / 4), 1)
-    gray = float(np.median(window[int(y) - q:int(y) + q + 1, int(x) - q:int(x) + q + 1]))
-    return x + x0, y + y0, gray
+    found = []
+    for rough in _square_blobs(binary, side / 2)[:MAX_CANDIDATES]:
+        r = int(side * 0.75)
+        cx, cy = int(rough[0] * 2), int(rough[1] * 2)
+        bx, by = max(cx - r, 0), max(cy - r, 0)
+        crop = window[by:cy + r, bx:cx + r]
+        m = cv2.moments((crop <= level).astype(np.uint8), binaryImage=True)
+        if m["m00"] == 0:
+            continue
+        x, y = m["m10"] / m["m00"] + bx, m["m01"] / m["m00"] + by
+        q = max(int(side / 4), 1)
+        gray = float(np.median(window[int(y) - q:int(y) + q + 1, int(x) - q:int(x) + q + 1]))
+        found.append((x + x0, y + y0, gray))
+    return found
 
 
-def _central_square(binary: np.ndarray, side: float) -> tuple[float, float] | None:
-    """Centroid of the solid square blob of about ``side`` px nearest the
-    centre of a binary image (ink = 255), or None."""
+def _square_blobs(binary: np.ndarray, side: float) -> list[tuple[float, float]]:
+    """Centroids of the solid square blobs of about ``side`` px in a binary
+    image (ink = 255), nearest its centre first."""
     contours, _ = cv2.findContours(binary, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-    centre = np.array(binary.shape[::-1]) / 2
-    best, best_dist = None, math.inf
+    cx, cy = binary.shape[1] / 2, binary.shape[0] / 2
+    found = []
     for contour in contours:
         area = cv2.contourArea(contour)
         if not 0.6 * side**2 <= area <= 1.5 * side**2:
             continue
         (_, _), (w, h), _ = cv2.minAreaRect(contour)
-        if min(w, h) < 0.75 * max(w, h) or area < 0.85 * cv2.contourArea(cv2.convexHull(contour)):
+        if (min(w, h) < 0.75 * max(w, h) or not 0.7 * side <= max(w, h) <= 1.4 * side
+                or area < 0.8 * w * h
+                or area < 0.85 * cv2.contourArea(cv2.convexHull(contour))):
             continue
         m = cv2.moments(contour)
-        xy = (m["m10"] / m["m00"], m["m01"] / m["m00"])
-        dist = math.hypot(xy[0] - centre[0], xy[1] - centre[1])
-        if dist < best_dist:
-            best, best_dist = xy, dist
-    return best
+        found.append((m["m10"] / m["m00"], m["m01"] / m["m00"]))
+    return sorted(found, key=lambda p: math.hypot(p[0] - cx, p[1] - cy))
 
 
 def nominal_px_per_in(image: np.ndarray, page: Page) -> float:
@@ -163,7 +167,9 @@ def nominal_px_per_in(image: np.ndarray, page: Page) -> float:
 def register(finder: MarkFinder, page: Page, rotated_180: bool) -> Registration:
     """Find ``page``'s registration marks in the image and fit the transform:
     affine from all four marks, or a similarity (scale, rotation, shift) from
-    three when one is hidden or off the image — both leave redundancy to check.
+    three when one is hidden, off the image or misplaced — both leave
+    redundancy to check. Where a window holds several mark-like squares, the
+    combination that fits best is taken.
 
     Raises ReadError "registration marks not found (n of 4)" or "registration
     residual too large" or "registration out of range" (skew or scale beyond
@@ -172,21 +178,35 @@ def register(finder: MarkFinder, page: Page, rotated_180: bool) -> Registration:
     marks = page.registration
     scale = nominal_px_per_in(finder.image, page)
     half = int(SEARCH_HALF_IN * scale)
-    found = [finder.find(_nominal(m, page, scale, rotated_180), half, m.size_in * scale)
-             for m in marks]
-    hits = [(m, f) for m, f in zip(marks, found, strict=True) if f is not None]
-    if len(hits) < max(len(marks) - 1, 3):
-        raise ReadError(f"registration marks not found ({len(hits)} of {len(marks)})")
-    src = np.array([(m.x_in, m.y_in) for m, _ in hits])
-    dst = np.array([(f[0], f[1]) for _, f in hits])
-    matrix = _fit_affine(src, dst) if len(hits) >= 4 else _fit_similarity(src, dst)
-    fitted = src @ matrix[:, :2].T + matrix[:, 2]
-    reg = Registration(tuple(float(v) for v in matrix.ravel()),
-                       float(np.max(np.hypot(*(fitted - dst).T))), rotated_180,
-                       float(np.median([f[2] for _, f in hits])),
-                       tuple((float(x), float(y)) for x, y in dst))
+    candidates = [finder.find(_nominal(m, page, scale, rotated_180), half, m.size_in * scale)
+                  for m in marks]
+    present = [i for i, c in enumerate(candidates) if c]
+    if len(present) < max(len(marks) - 1, 3):
+        raise ReadError(f"registration marks not found ({len(present)} of {len(marks)})")
+    limit = MAX_RESIDUAL_IN * scale
+    residual, matrix, chosen = math.inf, None, []
+    for subset in _subsets(present):
+        for choice in itertools.product(*(candidates[i] for i in subset)):
+            src = np.array([(marks[i].x_in, marks[i].y_in) for i in subset])
+            dst = np.array([c[:2] for c in choice])
+            fit = _fit_affine(src, dst) if len(subset) >= 4 else _fit_similarity(src, dst)
+            misfit = float(np.max(np.hypot(*(src @ fit[:, :2].T + fit[:, 2] - dst).T)))
+            if misfit < residual:
+                residual, matrix, chosen = misfit, fit, choice
+        if residual <= limit:
+            break
+    reg = Registration(tuple(float(v) for v in matrix.ravel()), residual, rotated_180,
+                       float(np.median([c[2] for c in chosen])),
+                       tuple((float(c[0]), float(c[1])) for c in chosen))
     _check(reg, scale)
     return reg
+
+
+def _subsets(present: list[int]) -> list[list[int]]:
+    """The marks to fit, all first; then, with four, each three of them."""
+    if len(present) < 4:
+        return [present]
+    return [present] + [present[:k] + present[k + 1:] for k in range(len(present))]
 
 
 def _fit_affine(src: np.ndarray, dst: np.ndarray) -> np.ndarray:

@@ -109,3 +109,31 @@ def test_missing_lithocode_is_flagged_not_guessed(synth_form, synth_templates):
     record = _read(scan(draw_blank(synth_form, 1, 300)), synth_form, synth_templates)
     assert record.status == "ok" and record.lithocode is None
     assert record.flags == ("lithocode unread",)
+
+
+def _square(img, x_in, y_in, side_in, gray, dpi=300):
+    h = side_in / 2 * dpi
+    img[int(y_in * dpi - h):int(y_in * dpi + h), int(x_in * dpi - h):int(x_in * dpi + h)] = gray
+
+
+def test_a_decoy_square_beside_a_mark_is_not_taken_for_it(synth_form, synth_templates, marked):
+    page = marked.copy()
+    _square(page, 7.6, 0.7, 0.25, 0)
+    record = _read(scan(page, 2.0, noise=6), synth_form, synth_templates)
+    assert record.status == "ok" and record.registration.residual_px < 1.5
+
+
+def test_one_hidden_mark_registers_from_three(synth_form, synth_templates, marked):
+    page = marked.copy()
+    _square(page, 8.0, 10.5, 0.4, 255)
+    record = _read(scan(page, -1.5, noise=6), synth_form, synth_templates)
+    assert record.status == "ok" and record.registration.residual_px < 1.5
+    assert _values(record) == _values(_read(scan(marked), synth_form, synth_templates))
+
+
+def test_two_hidden_marks_are_an_exception(synth_form, synth_templates, marked):
+    page = marked.copy()
+    _square(page, 8.0, 10.5, 0.4, 255)
+    _square(page, 0.5, 0.5, 0.4, 255)
+    record = _read(scan(page), synth_form, synth_templates)
+    assert (record.status, record.reason) == ("exception", "registration marks not found (2 of 4)")
