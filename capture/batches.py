@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from capture.assembly import Condition, PageFacts, plan_batch
@@ -30,11 +30,17 @@ log = logging.getLogger(__name__)
 def advance(session: Session, feed_id: int) -> None:
     """Sequence the feed's read pages into batches and close what is finished."""
     feed = session.get(Feed, feed_id, with_for_update=True, populate_existing=True)
-    current = _batch_at(session, feed_id, feed.sequenced)
+    rows = _ready_pages(session, feed)
+    current, closed = None, set()
+    if rows and rows[0][0].seq == feed.sequenced:
+        last, status = rows.pop(0)
+        current = last.batch_id
+        closed |= {current} if status == "closed" else set()
+    if not rows and not feed.ended:
+        return
     headers = header_form_ids(known_forms())
     closing: set[int] = set()
-    pages = _ready_pages(session, feed)
-    for page in pages:
+    for page, batch_status in rows:
         if page.form_id in headers and page.status == "read":
             if current:
                 closing.add(current)
@@ -44,42 +50,36 @@ def advance(session: Session, feed_id: int) -> None:
         elif page.batch_id is None and page.status == "read":
             open_exception(session, "no_header", "page fed before any header sheet: reassign "
                                                  "it to its batch", page_id=page.id)
+        elif batch_status == "closed":
+            closed.add(page.batch_id)
         if page.batch_id and page.status == "read" and page.lithocode:
             link_document(session, page)
         feed.sequenced = page.seq
-    closing |= {p.batch_id for p in pages if p.batch_id} & _closed_batches(session, pages)
+    joined = {page.batch_id for page, _ in rows}
+    closing |= closed & joined
     if feed.ended and current and _all_sequenced(session, feed) \
-            and (pages or session.get(Batch, current).status == "open"):
+            and (rows or session.get(Batch, current).status == "open"):
         closing.add(current)
-    for batch_id in sorted(closing - {None}):
+    for batch_id in sorted(closing):
         reassemble(session, batch_id)
 
 
-def _ready_pages(session: Session, feed: Feed) -> list[Page]:
-    """The pages after the last sequenced one, up to the first not yet read."""
-    first_unread = session.scalar(select(func.min(Page.seq)).where(
-        Page.feed_id == feed.id, Page.seq > feed.sequenced, Page.status == "received"))
-    query = select(Page).where(Page.feed_id == feed.id, Page.seq > feed.sequenced)
-    if first_unread is not None:
-        query = query.where(Page.seq < first_unread)
-    return list(session.scalars(query.order_by(Page.seq)))
-
-
-def _batch_at(session: Session, feed_id: int, seq: int) -> int | None:
-    return session.scalar(select(Page.batch_id).where(Page.feed_id == feed_id, Page.seq == seq))
+def _ready_pages(session: Session, feed: Feed) -> list[tuple[Page, str | None]]:
+    """The last sequenced page and those after it up to the first not yet read,
+    in order, each with its batch's status (None without a batch)."""
+    first_unread = select(func.min(Page.seq)).where(
+        Page.feed_id == feed.id, Page.seq > feed.sequenced, Page.status == "received"
+    ).scalar_subquery()
+    query = (select(Page, Batch.status).outerjoin(Batch, Batch.id == Page.batch_id)
+             .where(Page.feed_id == feed.id, Page.seq >= feed.sequenced,
+                    or_(first_unread.is_(None), Page.seq < first_unread))
+             .order_by(Page.seq))
+    return [(page, status) for page, status in session.execute(query)]
 
 
 def _all_sequenced(session: Session, feed: Feed) -> bool:
     return session.scalar(select(func.max(Page.seq)).where(Page.feed_id == feed.id)) \
         in (None, feed.sequenced)
-
-
-def _closed_batches(session: Session, pages: list[Page]) -> set[int]:
-    ids = {p.batch_id for p in pages if p.batch_id}
-    if not ids:
-        return set()
-    return set(session.scalars(select(Batch.id).where(Batch.id.in_(ids),
-                                                      Batch.status == "closed")))
 
 
 def open_batch(session: Session, header_page: Page) -> int:
@@ -99,11 +99,14 @@ def open_batch(session: Session, header_page: Page) -> int:
 
 def link_document(session: Session, page: Page) -> None:
     """Put a read page into its batch's document for its lithocode (created once)."""
-    form = known_forms()[page.form_id]
-    insert_once(session, Document, ("batch_id", "lithocode"), batch_id=page.batch_id,
-                lithocode=page.lithocode, form_id=form.id, pages_expected=len(form.pages))
-    page.document_id = session.scalar(select(Document.id).where(
-        Document.batch_id == page.batch_id, Document.lithocode == page.lithocode))
+    known = select(Document.id).where(Document.batch_id == page.batch_id,
+                                      Document.lithocode == page.lithocode)
+    page.document_id = session.scalar(known)
+    if page.document_id is None:
+        form = known_forms()[page.form_id]
+        insert_once(session, Document, ("batch_id", "lithocode"), batch_id=page.batch_id,
+                    lithocode=page.lithocode, form_id=form.id, pages_expected=len(form.pages))
+        page.document_id = session.scalar(known)
 
 
 def reassemble(session: Session, batch_id: int) -> None:

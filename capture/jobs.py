@@ -15,7 +15,7 @@ import logging
 import time
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from capture.batches import advance
@@ -39,19 +39,19 @@ STALE_AFTER = timedelta(minutes=10)
 
 
 def read_page(page_id: int) -> str:
-    """Read a stored page, keep its mark record once, and sequence its feed."""
+    """Read a stored page, keep its mark record once, and sequence its feed
+    (in the same transaction: a worker killed midway leaves the page unread)."""
     with session_scope() as session:
-        page = session.get(Page, page_id)
-        if page is None:
-            return f"page {page_id} does not exist"
-        feed_id, sha, pending = page.feed_id, page.image_sha256, page.status == "received"
-    outcome = "already read"
-    if pending:
-        record, ms = read_image(sha)
-        with session_scope() as session:
-            outcome = "read" if save_read(session, page_id, record, ms) else outcome
+        page = session.execute(select(Page.feed_id, Page.image_sha256, Page.status)
+                               .where(Page.id == page_id)).first()
+    if page is None:
+        return f"page {page_id} does not exist"
+    feed_id, sha, status = page
+    read = read_image(sha) if status == "received" else None
     with session_scope() as session:
+        saved = read is not None and save_read(session, page_id, *read)
         advance(session, feed_id)
+    outcome = "read" if saved else "already read"
     log.info("page %s %s", page_id, outcome)
     return outcome
 
@@ -83,11 +83,11 @@ def save_read(session: Session, page_id: int, record: MarkRecord, read_ms: float
                        reason=record.reason[:500], flags=list(record.flags),
                        review_keys=review, record=record.to_json(), read_ms=read_ms):
         return False
-    page = session.get(Page, page_id)
     problem = record_problem(record)
-    page.status = "exception" if problem else "read"
-    page.form_id, page.page_number, page.lithocode = record.form, record.page, record.lithocode
-    page.rotated = bool(record.registration and record.registration.rotated_180)
+    session.execute(update(Page).where(Page.id == page_id).values(
+        status="exception" if problem else "read", form_id=record.form,
+        page_number=record.page, lithocode=record.lithocode,
+        rotated=bool(record.registration and record.registration.rotated_180)))
     if problem:
         open_exception(session, problem.code, problem.reason, page_id=page_id)
     return True
