@@ -37,14 +37,12 @@ def sample(image: np.ndarray, reg: Registration, centres_in: np.ndarray,
     rows, cols = image.shape
     centres = np.rint(reg.to_px(centres_in)).astype(np.int64)
     offsets = np.rint(stencil_in @ reg.affine[:, :2].T).astype(np.int64)
-    xs = centres[:, 0, None] + offsets[None, :, 0]
-    ys = centres[:, 1, None] + offsets[None, :, 1]
-    inside = ((xs.min(axis=1) >= 0) & (xs.max(axis=1) < cols)
-              & (ys.min(axis=1) >= 0) & (ys.max(axis=1) < rows))
+    low, high = offsets.min(axis=0), offsets.max(axis=0)
+    inside = ((centres + low >= 0) & (centres + high < (cols, rows))).all(axis=1)
     if not inside.all():
-        np.clip(xs, 0, cols - 1, out=xs)
-        np.clip(ys, 0, rows - 1, out=ys)
-    return image.ravel()[ys * cols + xs], inside
+        centres = np.clip(centres, -low, np.array([cols - 1, rows - 1]) - high)
+    flat = (centres[:, 1] * cols + centres[:, 0])[:, None] + (offsets[:, 1] * cols + offsets[:, 0])
+    return np.take(image.ravel(), flat), inside
 
 
 def paper_level(image: np.ndarray) -> float:
