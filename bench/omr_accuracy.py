@@ -55,11 +55,12 @@ class Tally:
     changed: Counter = field(default_factory=Counter)
     pages: Counter = field(default_factory=Counter)
     litho: Counter = field(default_factory=Counter)
+    codes: Counter = field(default_factory=Counter)
     misreads: list = field(default_factory=list)
     read_s: float = 0.0
 
     def add(self, other: Tally) -> None:
-        for name in ("items", "confusion", "classes", "changed", "pages", "litho"):
+        for name in ("items", "confusion", "classes", "changed", "pages", "litho", "codes"):
             getattr(self, name).update(getattr(other, name))
         self.misreads += other.misreads
         self.read_s += other.read_s
@@ -111,14 +112,31 @@ def _score_page(tally: Tally, form: Form, effects: str, gray: bool, doc: dict, t
            record.registration.rotated_180 if record.registration else None)
     tally.pages[("form page", "ok" if record.status == "ok" and got == expected
                  else f"{record.status}: {record.reason or got}")] += 1
-    if effects != "none":
+    if effects != "none" and doc["lithocode"]:
         tally.litho["pages"] += 1
         tally.litho["read" if record.lithocode == doc["lithocode"]
                     else "unread" if record.lithocode is None else "WRONG"] += 1
+    for name, expected in _expected_codes(form, doc, truth):
+        code = record.barcodes.get(name)
+        text = code.text if code else None
+        tally.codes[(name, "read" if text == expected else "unread" if text is None
+                     else "WRONG")] += 1
     for fname, keys in truth["fields"].items():
         for key, kt in keys.items():
             kr = record.fields.get(fname, {}).get(key) if record.status == "ok" else None
             _score_key(tally, form, effects, gray, fname, key, kt, kr, record, image, out)
+
+
+def _expected_codes(form: Form, doc: dict, truth: dict) -> list[tuple[str, str]]:
+    """(barcode name in the record, expected text) for the page's batch code
+    (header sheets) and pre-ID label (when one is stuck on the page)."""
+    expected = []
+    if doc.get("header") and form.page(truth["page"]).barcodes:
+        expected += [(b.name, doc["header"][b.name]) for b in form.page(truth["page"]).barcodes]
+    if truth.get("label"):
+        expected += [(f.name, truth["label"]["ssid"]) for f, _ in form.areas_on(truth["page"])
+                     if f.kind == "label"]
+    return expected
 
 
 def _score_key(tally: Tally, form: Form, effects: str, gray: bool, fname: str, key: str,
@@ -224,16 +242,22 @@ def report(t: Tally, wall: float) -> None:
                   f"{100 * c.get('found', 0) / max(c.get('truth', 0), 1):6.2f}%  reported "
                   f"{c.get('reported', 0):5d} precision "
                   f"{100 * c.get('reported right', 0) / max(c.get('reported', 0), 1):6.2f}%")
-    found = sum(v for k, v in t.changed.items() if k[2] == "found")
-    truth = sum(v for k, v in t.changed.items() if k[2] == "truth")
-    rep = sum(v for k, v in t.changed.items() if k[2] == "reported")
-    rep_ok = sum(v for k, v in t.changed.items() if k[2] == "reported right")
-    print(f"all: recall {100 * found / max(truth, 1):.2f}% ({found}/{truth}), precision "
-          f"{100 * rep_ok / max(rep, 1):.2f}% ({rep_ok}/{rep})")
-    print("\n== Lithocodes on degraded decks (typical + harsh) ==")
+    for label, pages in (("gray pages", (True,)), ("all pages", (True, False))):
+        c = Counter()
+        for (_, gray, name), v in t.changed.items():
+            c[name] += v if gray in pages else 0
+        print(f"{label}: recall {100 * c['found'] / max(c['truth'], 1):.2f}% "
+              f"({c['found']}/{c['truth']}), precision "
+              f"{100 * c['reported right'] / max(c['reported'], 1):.2f}% "
+              f"({c['reported right']}/{c['reported']})")
+    print("\n== Lithocodes on degraded decks (typical + harsh); other barcodes, all decks ==")
     lp = t.litho["pages"]
     print(f"pages {lp}, read {t.litho['read']} ({100 * t.litho['read'] / max(lp, 1):.3f}%), "
           f"unread {t.litho['unread']}, wrong {t.litho['WRONG']}")
+    for name in sorted({k[0] for k in t.codes}):
+        n = sum(v for k, v in t.codes.items() if k[0] == name)
+        print(f"{name}: {n} codes, read {t.codes[(name, 'read')]}, unread "
+              f"{t.codes[(name, 'unread')]}, wrong {t.codes[(name, 'WRONG')]}")
     print("\n== Pages ==")
     for (kind, outcome), v in sorted(t.pages.items()):
         print(f"  {kind:11} {outcome}: {v}")

@@ -108,7 +108,7 @@ def _read(image: np.ndarray, forms: dict[str, Form], name: str, frame: int, scal
         {n: CodeRead(c.text, c.decoder, _scale_box(c.box, scale)) for n, c in codes.items()},
         _area_boxes(found.form, page.number, out),
         out.box_px(*_xywh(page.lithocode.eye_readable)) if page.lithocode else None,
-        flags)
+        _bitonal(image) + flags)
 
 
 def _read_fields(found: Identified, levels: Levels, template: PageTemplate, boxes: np.ndarray
@@ -188,6 +188,14 @@ def _lithocode_status(found: Identified, litho: barcodes.BarcodeRead | None
     if bad:
         return "exception", f"lithocode fails its check digit: {bad[0]}", ("lithocode invalid",)
     return "ok", "", ("lithocode unread",)
+
+
+def _bitonal(image: np.ndarray) -> tuple[str, ...]:
+    """("bitonal",) for a black-and-white page (e.g. TIFF G4): there, light
+    marks read as dark ones and erasure residue is gone, so erasures and
+    changed answers cannot be found; () for a gray page."""
+    sample = image[::8, ::8]
+    return () if np.any((sample > 0) & (sample < 255)) else ("bitonal",)
 
 
 def _ink_share(pixels: np.ndarray, paper: float) -> float:

@@ -124,6 +124,7 @@ def test_each_scan_effect_alone_at_its_strongest_reads_or_flags(coverage, effect
         record = read_page(scan, FORMS)
         assert (record.status, record.page) == ("ok", page["page"]), record.reason
         assert record.registration.rotated_180 == (effect == "upside down")
+        assert ("bitonal" in record.flags) == (effect == "bitonal")
         assert record.lithocode == doc["lithocode"]
         silent = [(fname, key, kt["value"], kr.value) for fname, key, kt, kr in _keys(page, record)
                   if kr.value != kt["value"] and not set(kr.flags) & set(REVIEW_FLAGS)]
