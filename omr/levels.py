@@ -93,18 +93,21 @@ def _ink_mask(blank: np.ndarray) -> np.ndarray:
 
 
 class TemplateCache:
-    """Page templates per (form, page), built on first use with ``renderer``."""
+    """Page templates per (form id, page number), built on first use with
+    ``renderer``. A page definition equal to the cached one (forms loaded
+    again) reuses its template; a changed definition gets a new one."""
 
     def __init__(self, renderer: Renderer):
         self._renderer = renderer
-        self._templates: dict[tuple[int, int], tuple[Form, PageTemplate]] = {}
+        self._templates: dict[tuple[str, int], tuple[Page, PageTemplate]] = {}
 
     def get(self, form: Form, page: Page) -> PageTemplate:
-        key = (id(form), page.number)
-        if key not in self._templates:
-            blank = self._renderer(form, page.number)
-            self._templates[key] = (form, build_template(page, blank))
-        return self._templates[key][1]
+        key = (form.id, page.number)
+        cached = self._templates.get(key)
+        if cached is None or (cached[0] is not page and cached[0] != page):
+            cached = (page, build_template(page, self._renderer(form, page.number)))
+        self._templates[key] = (page, cached[1])
+        return cached[1]
 
 
 @dataclass(frozen=True)
