@@ -88,5 +88,6 @@ def _most_telling(failures: list[str]) -> str:
     """The reason of the attempt that got furthest (found most marks)."""
     if "page of no known form" in failures:
         return "page of no known form"
-    ranked = sorted(failures, key=lambda r: ("residual" in r or "range" in r, r), reverse=True)
+    ranked = sorted(failures, key=lambda r: ("resolution" in r, "residual" in r or "range" in r,
+                                             r), reverse=True)
     return ranked[0] if ranked else "no page geometry to register against"

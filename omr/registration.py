@@ -25,6 +25,8 @@ MAX_RESIDUAL_IN = 0.02
 """Largest distance between a found mark and the fitted transform, inches."""
 MAX_SKEW_DEG = 4.0
 MAX_SCALE_ERROR = 0.05
+MIN_PX_PER_IN = 95
+"""Lowest resolution read, pixels per inch (a 200 dpi JPEG decoded at half size is 100)."""
 
 
 @dataclass(frozen=True)
@@ -171,12 +173,15 @@ def register(finder: MarkFinder, page: Page, rotated_180: bool) -> Registration:
     redundancy to check. Where a window holds several mark-like squares, the
     combination that fits best is taken.
 
-    Raises ReadError "registration marks not found (n of 4)" or "registration
-    residual too large" or "registration out of range" (skew or scale beyond
-    what the reader takes).
+    Raises ReadError "resolution too low", "registration marks not found (n of
+    4)", "registration residual too large" or "registration out of range"
+    (skew or scale beyond what the reader takes).
     """
     marks = page.registration
     scale = nominal_px_per_in(finder.image, page)
+    if scale < MIN_PX_PER_IN:
+        raise ReadError(f"resolution too low: {scale:.0f} px per inch "
+                        f"(at least {MIN_PX_PER_IN} needed)")
     half = int(SEARCH_HALF_IN * scale)
     candidates = [finder.find(_nominal(m, page, scale, rotated_180), half, m.size_in * scale)
                   for m in marks]

@@ -161,3 +161,9 @@ def test_lithocode_failing_its_check_digit_is_an_exception():
     assert (record.status, record.reason) == (
         "exception", "lithocode fails its check digit: 00000018")
     assert record.eye_readable and record.form == "answer_folder" and record.fields
+
+
+def test_a_72_dpi_page_is_an_exception():
+    from sample_sheets.render import render_page
+    record = read_page(render_page(FORMS["answer_folder"], 1, dpi=72), FORMS)
+    assert record.status == "exception" and record.reason.startswith("resolution too low: 72 px")
