@@ -18,6 +18,8 @@ from sample_sheets.geometry import form_geometry
 from sample_sheets.render import _static, render_page, render_pdf
 
 PAGES = [(f, p.number) for f, form in sorted(shipped().items()) for p in form.pages]
+BUBBLE_PAGES = [(f, p.number) for f, form in sorted(shipped().items()) for p in form.pages
+                if p.bubbles]
 DARK = 200
 """A pixel darker than this is ink (bubble outlines print at 110)."""
 
@@ -55,12 +57,10 @@ def bubble_offsets(image: np.ndarray, bubbles: list[dict], dpi: int) -> tuple[np
 
 
 @pytest.mark.parametrize("dpi", [200, 300])
-@pytest.mark.parametrize(("form_id", "page"), PAGES)
+@pytest.mark.parametrize(("form_id", "page"), BUBBLE_PAGES)
 def test_bubble_outlines_are_where_the_geometry_says(form_id, page, dpi):
     form = shipped()[form_id]
     bubbles = form_geometry(form)["pages"][page - 1]["bubbles"]
-    if not bubbles:
-        pytest.skip("no bubbles on this page")
     image = render_page(form, page, dpi)
     ring, offset, interior = bubble_offsets(image, bubbles, dpi)
     assert ring.min() > 0.85, f"an outline is missing: {bubbles[int(ring.argmin())]}"
