@@ -86,12 +86,12 @@ def open_batch(session: Session, header_page: Page) -> int:
     """The batch a header page opens (created once), with the header's values."""
     record = session.get(PageRead, header_page.id).record
     header = read_header(record)
-    insert_once(session, Batch, ("header_page_id",), header_page_id=header_page.id,
-                batch_code=header.batch_code, district_code=header.district_code,
-                school_code=header.school_code,
-                grade=header.grade, administration=header.administration,
-                declared_count=header.declared_count, created_at=utcnow())
-    batch_id = session.scalar(select(Batch.id).where(Batch.header_page_id == header_page.id))
+    batch_id = insert_once(
+        session, Batch, ("header_page_id",), header_page_id=header_page.id,
+        batch_code=header.batch_code, district_code=header.district_code,
+        school_code=header.school_code, grade=header.grade,
+        administration=header.administration, declared_count=header.declared_count,
+    ) or session.scalar(select(Batch.id).where(Batch.header_page_id == header_page.id))
     header_page.batch_id = batch_id
     log.info("batch %s opened by page %s", batch_id, header_page.id)
     return batch_id
@@ -104,9 +104,10 @@ def link_document(session: Session, page: Page) -> None:
     page.document_id = session.scalar(known)
     if page.document_id is None:
         form = known_forms()[page.form_id]
-        insert_once(session, Document, ("batch_id", "lithocode"), batch_id=page.batch_id,
-                    lithocode=page.lithocode, form_id=form.id, pages_expected=len(form.pages))
-        page.document_id = session.scalar(known)
+        page.document_id = insert_once(
+            session, Document, ("batch_id", "lithocode"), batch_id=page.batch_id,
+            lithocode=page.lithocode, form_id=form.id, pages_expected=len(form.pages),
+        ) or session.scalar(known)
 
 
 def reassemble(session: Session, batch_id: int) -> None:

@@ -60,8 +60,8 @@ class IntakeCount:
 
 def feed_id_for(session: Session, key: str, source: str) -> int:
     """The feed named ``key`` (created once)."""
-    insert_once(session, Feed, ("key",), key=key, source=source)
-    return session.scalar(select(Feed.id).where(Feed.key == key))
+    return (insert_once(session, Feed, ("key",), key=key, source=source)
+            or session.scalar(select(Feed.id).where(Feed.key == key)))
 
 
 def paths_key(paths: Iterable[Path]) -> str:
@@ -99,21 +99,21 @@ def take_file(store: ImageStore, feed_id: int, data: bytes, name: str,
         for piece in split_file(data):
             count.pages += 1
             sha = store.put(piece.data)
-            if not insert_once(session, Page, ("image_sha256",), image_sha256=sha,
-                               feed_id=feed_id, seq=seq, source_name=name[-500:],
-                               source_frame=piece.frame, batch_id=batch_id,
-                               status="exception" if piece.problem else "received"):
-                to_read += _unread(session, sha)
+            page_id = insert_once(session, Page, ("image_sha256",), image_sha256=sha,
+                                  feed_id=feed_id, seq=seq, source_name=name[-500:],
+                                  source_frame=piece.frame, batch_id=batch_id,
+                                  status="exception" if piece.problem else "received")
+            if page_id is None:
+                to_read += [(known, sha) for known in _unread(session, sha)]
                 continue
             seq, count.new = seq + 1, count.new + 1
-            page_id = session.scalar(select(Page.id).where(Page.image_sha256 == sha))
             if piece.problem:
                 count.problems += 1
                 open_exception(session, piece.problem.code, piece.problem.reason, page_id=page_id)
             else:
-                to_read.append(page_id)
-    for page_id in to_read:
-        enqueue(read_page, page_id)
+                to_read.append((page_id, sha))
+    for page_id, sha in to_read:
+        enqueue(read_page, page_id, sha)
     return count
 
 

@@ -38,20 +38,20 @@ STALE_AFTER = timedelta(minutes=10)
 """A page unread this long after it was received has lost its job."""
 
 
-def read_page(page_id: int) -> str:
-    """Read a stored page, keep its mark record once, and sequence its feed
-    (in the same transaction: a worker killed midway leaves the page unread)."""
+def read_page(page_id: int, sha256: str) -> str:
+    """Read the stored image ``sha256`` of page ``page_id``, keep its mark
+    record once, and sequence its feed, in one transaction: a worker killed
+    midway leaves the page waiting, and a run after the page was read only
+    sequences."""
+    record, read_ms = read_image(sha256)
     with session_scope() as session:
-        page = session.execute(select(Page.feed_id, Page.image_sha256, Page.status)
-                               .where(Page.id == page_id)).first()
-    if page is None:
-        return f"page {page_id} does not exist"
-    feed_id, sha, status = page
-    read = read_image(sha) if status == "received" else None
-    with session_scope() as session:
-        saved = read is not None and save_read(session, page_id, *read)
+        feed_id = save_read(session, page_id, record, read_ms)
+        outcome = "read" if feed_id is not None else "already read"
+        if feed_id is None:
+            feed_id = session.scalar(select(Page.feed_id).where(Page.id == page_id))
+        if feed_id is None:
+            return f"page {page_id} does not exist"
         advance(session, feed_id)
-    outcome = "read" if saved else "already read"
     log.info("page %s %s", page_id, outcome)
     return outcome
 
@@ -75,22 +75,31 @@ def read_image(sha256: str) -> tuple[MarkRecord, float]:
     return dataclasses.replace(record, image=sha256), (time.perf_counter() - start) * 1000
 
 
-def save_read(session: Session, page_id: int, record: MarkRecord, read_ms: float) -> bool:
-    """Keep a page's record and status, once; False when it was kept before."""
+def save_read(session: Session, page_id: int, record: MarkRecord, read_ms: float
+              ) -> int | None:
+    """Keep a waiting page's record and new status, once; returns the page's
+    feed, or None when the page is not waiting (read before, or discarded).
+
+    The status changes only from "received" (a guarded update: of two runs at
+    once, the second waits for the first's row lock and then finds the page
+    read), and the record is unique per page."""
+    problem = record_problem(record)
+    feed_id = session.scalar(
+        update(Page).where(Page.id == page_id, Page.status == "received")
+        .values(status="exception" if problem else "read", form_id=record.form,
+                page_number=record.page, lithocode=record.lithocode,
+                rotated=bool(record.registration and record.registration.rotated_180))
+        .returning(Page.feed_id))
+    if feed_id is None:
+        return None
     review = sum(any(f in REVIEW_FLAGS for f in key.flags)
                  for keys in record.fields.values() for key in keys.values())
-    if not insert_once(session, PageRead, ("page_id",), page_id=page_id, status=record.status,
-                       reason=record.reason[:500], flags=list(record.flags),
-                       review_keys=review, record=record.to_json(), read_ms=read_ms):
-        return False
-    problem = record_problem(record)
-    session.execute(update(Page).where(Page.id == page_id).values(
-        status="exception" if problem else "read", form_id=record.form,
-        page_number=record.page, lithocode=record.lithocode,
-        rotated=bool(record.registration and record.registration.rotated_180)))
+    insert_once(session, PageRead, ("page_id",), page_id=page_id, status=record.status,
+                reason=record.reason[:500], flags=list(record.flags), review_keys=review,
+                record=record.to_json(), read_ms=read_ms)
     if problem:
         open_exception(session, problem.code, problem.reason, page_id=page_id)
-    return True
+    return feed_id
 
 
 def requeue_unread(session: Session, older_than: timedelta = STALE_AFTER,
@@ -102,15 +111,15 @@ def requeue_unread(session: Session, older_than: timedelta = STALE_AFTER,
     finds it abandoned, and the queue's de-duplication would refuse it until
     then: these jobs go under a new job id. Safe, as the job is idempotent.
     """
-    query = select(Page.id).where(Page.status == "received",
-                                  Page.received_at <= utcnow() - older_than)
+    query = select(Page.id, Page.image_sha256).where(Page.status == "received",
+                                                     Page.received_at <= utcnow() - older_than)
     if feed_id is not None:
         query = query.where(Page.feed_id == feed_id)
-    ids = list(session.scalars(query.order_by(Page.id)))
+    pages = session.execute(query.order_by(Page.id)).all()
     queue, stamp = current_settings().queue_name, int(time.time())
-    for page_id in ids:
-        enqueue(read_page, page_id,
-                job_id=f"{job_id_for(read_page, (page_id,), queue)}-again-{stamp}")
-    if ids:
-        log.warning("%d unread pages enqueued again", len(ids))
-    return len(ids)
+    for page in pages:
+        enqueue(read_page, *page,
+                job_id=f"{job_id_for(read_page, tuple(page), queue)}-again-{stamp}")
+    if pages:
+        log.warning("%d unread pages enqueued again", len(pages))
+    return len(pages)

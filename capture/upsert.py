@@ -10,11 +10,13 @@ from sqlalchemy.orm import Session
 _INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
-def insert_once(session: Session, model: type, conflict: tuple[str, ...], **values: Any) -> bool:
+def insert_once(session: Session, model: type, conflict: tuple[str, ...], **values: Any
+                ) -> Any | None:
     """Insert a row of ``model`` unless one with the same ``conflict`` columns
-    (a unique key) exists; True when this call inserted it (told by RETURNING:
-    psycopg does not report the row count of such an insert)."""
+    (a unique key) exists; returns the new row's primary key (``model`` has a
+    one-column key), or None when the row existed."""
     insert = _INSERTS[session.get_bind().dialect.name]
+    [key] = model.__table__.primary_key.columns
     statement = (insert(model).values(**values).on_conflict_do_nothing(index_elements=conflict)
-                 .returning(*model.__table__.primary_key.columns))
-    return session.execute(statement).first() is not None
+                 .returning(key))
+    return session.scalar(statement)
