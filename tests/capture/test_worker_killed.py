@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from redis import Redis
+from rq.job import Job
 from rq.registry import StartedJobRegistry
 from sqlalchemy import func, select
 
@@ -43,12 +44,13 @@ def worker_env(monkeypatch, app_config, redis_url, queue_name):
 
 
 def first_started(registry: StartedJobRegistry, timeout: float = 120) -> str:
+    """The id of the first job a worker has started (status "started")."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        started = registry.get_job_ids(cleanup=False)
-        if started:
-            return started[0]
-        time.sleep(0.02)
+        for job_id in registry.get_job_ids(cleanup=False):
+            if Job.fetch(job_id, connection=registry.connection).get_status() == "started":
+                return job_id
+        time.sleep(0.01)
     raise TimeoutError("no job started")
 
 
@@ -63,11 +65,12 @@ def test_killed_worker_job_is_retried_and_written_once(app_config, redis_url, qu
                               stderr=subprocess.DEVNULL)
     registry = StartedJobRegistry(queue_name, connection=Redis.from_url(redis_url))
     try:
-        first_started(registry)
+        killed = first_started(registry)
+        time.sleep(0.02)  # into the read
     finally:
         os.killpg(worker.pid, signal.SIGKILL)
         worker.wait()
-    assert registry.get_job_ids(cleanup=False), "the killed job is left started"
+    assert killed in registry.get_job_ids(cleanup=False), "the killed job is left started"
     registry.cleanup(timestamp=time.time() + 3600)  # RQ's abandoned-job check, run now
     result = subprocess.run([SCANSCORE, "worker", "--burst"], env=worker_env, cwd=ROOT,
                             capture_output=True, text=True, timeout=600)
