@@ -85,7 +85,8 @@ def read_file(path: str | Path, forms: dict[str, Form], form: Form | None = None
 
 def _read(image: np.ndarray, forms: dict[str, Form], name: str, frame: int, scale: float,
           size: tuple[int, int], templates: TemplateCache) -> MarkRecord:
-    paper = paper_level(image)
+    sparse = np.ascontiguousarray(image[::16, ::16])
+    paper = paper_level(sparse)
     try:
         found = identify(image, forms, paper)
     except ReadError as exc:
@@ -108,7 +109,7 @@ def _read(image: np.ndarray, forms: dict[str, Form], name: str, frame: int, scal
         {n: CodeRead(c.text, c.decoder, _scale_box(c.box, scale)) for n, c in codes.items()},
         _area_boxes(found.form, page.number, out),
         out.box_px(*_xywh(page.lithocode.eye_readable)) if page.lithocode else None,
-        _bitonal(image) + flags)
+        _bitonal(sparse) + flags)
 
 
 def _read_fields(found: Identified, levels: Levels, template: PageTemplate, boxes: np.ndarray
@@ -190,12 +191,13 @@ def _lithocode_status(found: Identified, litho: barcodes.BarcodeRead | None
     return "ok", "", ("lithocode unread",)
 
 
-def _bitonal(image: np.ndarray) -> tuple[str, ...]:
-    """("bitonal",) for a black-and-white page (e.g. TIFF G4): there, light
-    marks read as dark ones and erasure residue is gone, so erasures and
-    changed answers cannot be found; () for a gray page."""
-    sample = image[::8, ::8]
-    return () if np.any((sample > 0) & (sample < 255)) else ("bitonal",)
+def _bitonal(sparse: np.ndarray) -> tuple[str, ...]:
+    """("bitonal",) for a black-and-white page (e.g. TIFF G4), judged on a
+    sparse sample of its pixels: there, light marks read as dark ones and
+    erasure residue is gone, so erasures and changed answers cannot be found;
+    () for a gray page."""
+    counts = np.bincount(sparse.ravel(), minlength=256)
+    return () if counts[1:255].any() else ("bitonal",)
 
 
 def _ink_share(pixels: np.ndarray, paper: float) -> float:

@@ -122,21 +122,23 @@ class MarkFinder:
 
 def _find_squares(window: np.ndarray, side: float, x0: int, y0: int) -> list[Candidate]:
     """Solid dark squares of about ``side`` px in ``window``, most central
-    first: found at half resolution, each centre then measured at full."""
-    small = window[::2, ::2]
-    level, binary = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    first: found on every ``step``-th pixel (the mark about 12 px wide), each
+    centre then measured at full resolution."""
+    step = max(int(side / 12), 1)
+    level, binary = cv2.threshold(window[::step, ::step], 0, 255,
+                                  cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
     found = []
-    for rough in _square_blobs(binary, side / 2)[:MAX_CANDIDATES]:
-        r = int(side * 0.75)
-        cx, cy = int(rough[0] * 2), int(rough[1] * 2)
+    r, q = int(side * 0.75), max(int(side / 4), 1)
+    for rough in _square_blobs(binary, side / step)[:MAX_CANDIDATES]:
+        cx, cy = int(rough[0] * step), int(rough[1] * step)
         bx, by = max(cx - r, 0), max(cy - r, 0)
         crop = window[by:cy + r, bx:cx + r]
         m = cv2.moments((crop <= level).astype(np.uint8), binaryImage=True)
         if m["m00"] == 0:
             continue
         x, y = m["m10"] / m["m00"] + bx, m["m01"] / m["m00"] + by
-        q = max(int(side / 4), 1)
-        gray = float(np.median(window[int(y) - q:int(y) + q + 1, int(x) - q:int(x) + q + 1]))
+        gray = cv2.mean(window[max(int(y) - q, 0):int(y) + q + 1,
+                               max(int(x) - q, 0):int(x) + q + 1])[0]
         found.append((x + x0, y + y0, gray))
     return found
 

@@ -45,8 +45,9 @@ def sample(image: np.ndarray, reg: Registration, centres_in: np.ndarray,
     return np.take(image.ravel(), flat), inside
 
 
-def paper_level(image: np.ndarray) -> float:
-    """The page's paper gray level (0–255): the median of a sparse grid of
-    pixels, since paper covers most of any answer document."""
-    counts = np.cumsum(np.bincount(image[::8, ::8].ravel(), minlength=256))
+def paper_level(sparse: np.ndarray) -> float:
+    """The page's paper gray level (0–255): the median of a sparse sample of
+    its pixels (e.g. every 16th row and column), since paper covers most of
+    any answer document."""
+    counts = np.cumsum(np.bincount(sparse.ravel(), minlength=256))
     return float(np.searchsorted(counts, counts[-1] / 2))
