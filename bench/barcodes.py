@@ -2,7 +2,8 @@
 cascade (zxing-cpp, then pyzbar on the 1-px-blurred crop).
 
 Crops are cut where the page's truth transform puts the lithocode (ITF) and,
-on labelled documents, the pre-ID label (Code 128), exactly as the reader cuts
+on header sheets, the batch code (Code 128), on labelled documents, the pre-ID
+label (Code 128), exactly as the reader cuts
 them. Per effect level and code, prints for each decoder: crops read right,
 unread, wrong values returned before the length and check-digit rule and
 wrong values that pass it (the ones that would matter), and the median time
@@ -23,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from omr.barcodes import DECODERS, crop_box, read_code  # noqa: E402
+from omr.barcodes import DECODERS, LABEL_SYMBOLOGY, crop_box, read_code  # noqa: E402
 from omr.registration import Registration  # noqa: E402
 from sample_sheets.codes import lithocode_valid  # noqa: E402
 from sample_sheets.deck import generate_deck  # noqa: E402
@@ -39,7 +40,8 @@ def _registration(truth: dict) -> Registration:
 
 
 def _crops(form, truth: dict, doc: dict, image):
-    """(code, crop, symbology, expected text, rule) for the page's codes."""
+    """(code, crop, symbology, expected text, rule) for the page's lithocode,
+    printed barcodes (a header sheet's batch code) and stuck-on label."""
     page = form.page(truth["page"])
     reg = _registration(truth)
     if page.lithocode:
@@ -47,9 +49,12 @@ def _crops(form, truth: dict, doc: dict, image):
         yield ("lithocode", crop_box(image, reg, page.lithocode.box)[0],
                page.lithocode.symbology, doc["lithocode"],
                lambda t, d=digits: lithocode_valid(t, d))
+    for code in page.barcodes:
+        yield (code.name, crop_box(image, reg, code.box)[0], code.symbology,
+               doc["header"][code.name], lambda t: t.isprintable() and t != "")
     if truth.get("label"):
         area = next(a for f, a in form.areas_on(page.number) if f.kind == "label")
-        yield ("label", crop_box(image, reg, area.box)[0], "code128", truth["label"]["ssid"],
+        yield ("label", crop_box(image, reg, area.box)[0], LABEL_SYMBOLOGY, truth["label"]["ssid"],
                lambda t: t.isdigit() and len(t) == 10)
 
 
@@ -108,7 +113,7 @@ def main() -> None:
     print(f"{'effects':8} {'code':10} {'decoder':10} {'crops':>6} {'read %':>8} {'unread':>7} "
           f"{'wrong raw':>9} {'WRONG':>6} {'ms/crop':>8}")
     for eff in ("typical", "harsh"):
-        for code in ("lithocode", "label"):
+        for code in ("lithocode", "batch_code", "label"):
             n = counts[(eff, code, "crops")]
             if not n:
                 continue

@@ -26,11 +26,11 @@ from sample_sheets.model import Box, Lithocode
 CROP_MARGIN_IN = 0.12
 """Clear margin added around a printed barcode box before cropping, inches."""
 
-_ZXING = {"itf": zxingcpp.BarcodeFormat.ITF, "code128": zxingcpp.BarcodeFormat.Code128,
-          "linear": zxingcpp.BarcodeFormat.AllLinear}
-_ZBAR = {"itf": [pyzbar.ZBarSymbol.I25], "code128": [pyzbar.ZBarSymbol.CODE128],
-         "linear": [pyzbar.ZBarSymbol.I25, pyzbar.ZBarSymbol.CODE128,
-                    pyzbar.ZBarSymbol.CODE39]}
+LABEL_SYMBOLOGY = "code128"
+"""Pre-ID labels carry the student identifier in Code 128 (the form does not say)."""
+
+_ZXING = {"itf": zxingcpp.BarcodeFormat.ITF, "code128": zxingcpp.BarcodeFormat.Code128}
+_ZBAR = {"itf": [pyzbar.ZBarSymbol.I25], "code128": [pyzbar.ZBarSymbol.CODE128]}
 
 
 @dataclass(frozen=True)

@@ -169,7 +169,8 @@ def _read_codes(image: np.ndarray, found: Identified, paper: float
         codes[code.name] = barcodes.read_barcode(image, reg, code.name, code.box, code.symbology)
     for fld, area in found.form.areas_on(page.number):
         if fld.kind == "label" and _label_present(image, reg, area.box, paper):
-            codes[fld.name] = barcodes.read_barcode(image, reg, fld.name, area.box, "linear")
+            codes[fld.name] = barcodes.read_barcode(image, reg, fld.name, area.box,
+                                                    barcodes.LABEL_SYMBOLOGY)
     return codes
 
 
