@@ -31,16 +31,17 @@ def advance(session: Session, feed_id: int) -> None:
     """Sequence the feed's read pages into batches and close what is finished."""
     feed = session.get(Feed, feed_id, with_for_update=True, populate_existing=True)
     rows = _ready_pages(session, feed)
+    all_read = bool(rows) and rows[0][2] is None
     current, closed = None, set()
     if rows and rows[0][0].seq == feed.sequenced:
-        last, status = rows.pop(0)
+        last, status, _ = rows.pop(0)
         current = last.batch_id
         closed |= {current} if status == "closed" else set()
     if not rows and not feed.ended:
         return
     headers = header_form_ids(known_forms())
     closing: set[int] = set()
-    for page, batch_status in rows:
+    for page, batch_status, _ in rows:
         if page.form_id in headers and page.status == "read":
             if current:
                 closing.add(current)
@@ -55,31 +56,28 @@ def advance(session: Session, feed_id: int) -> None:
         if page.batch_id and page.status == "read" and page.lithocode:
             link_document(session, page)
         feed.sequenced = page.seq
-    joined = {page.batch_id for page, _ in rows}
+    joined = {page.batch_id for page, _, _ in rows}
     closing |= closed & joined
-    if feed.ended and current and _all_sequenced(session, feed) \
+    if feed.ended and current and all_read \
             and (rows or session.get(Batch, current).status == "open"):
         closing.add(current)
     for batch_id in sorted(closing):
         reassemble(session, batch_id)
 
 
-def _ready_pages(session: Session, feed: Feed) -> list[tuple[Page, str | None]]:
+def _ready_pages(session: Session, feed: Feed) -> list[tuple[Page, str | None, int | None]]:
     """The last sequenced page and those after it up to the first not yet read,
-    in order, each with its batch's status (None without a batch)."""
+    in order, each with its batch's status (None without a batch) and the
+    position of the first page not yet read (None when every page is read)."""
     first_unread = select(func.min(Page.seq)).where(
         Page.feed_id == feed.id, Page.seq > feed.sequenced, Page.status == "received"
     ).scalar_subquery()
-    query = (select(Page, Batch.status).outerjoin(Batch, Batch.id == Page.batch_id)
+    query = (select(Page, Batch.status, first_unread)
+             .outerjoin(Batch, Batch.id == Page.batch_id)
              .where(Page.feed_id == feed.id, Page.seq >= feed.sequenced,
                     or_(first_unread.is_(None), Page.seq < first_unread))
              .order_by(Page.seq))
-    return [(page, status) for page, status in session.execute(query)]
-
-
-def _all_sequenced(session: Session, feed: Feed) -> bool:
-    return session.scalar(select(func.max(Page.seq)).where(Page.feed_id == feed.id)) \
-        in (None, feed.sequenced)
+    return [tuple(row) for row in session.execute(query)]
 
 
 def open_batch(session: Session, header_page: Page) -> int:
@@ -101,7 +99,8 @@ def link_document(session: Session, page: Page) -> None:
     """Put a read page into its batch's document for its lithocode (created once)."""
     known = select(Document.id).where(Document.batch_id == page.batch_id,
                                       Document.lithocode == page.lithocode)
-    page.document_id = session.scalar(known)
+    with session.no_autoflush:
+        page.document_id = session.scalar(known)
     if page.document_id is None:
         form = known_forms()[page.form_id]
         page.document_id = insert_once(
