@@ -217,12 +217,31 @@ def pipeline_run(files: list[Path], n: int, args, work: Path) -> float:
             ingest_files(files, "bench")
             intake = time.perf_counter() - start
             end = wait_read(base + len(files), 2, 3600)
+            with session_scope() as s:
+                reading = s.scalar(select(func.sum(PageRead.read_ms))) / 1000
         finally:
             workers.stop()
     seconds = end - start
     print(f"  {n} worker(s): {len(files)} pages in {seconds:.1f} s = {len(files) / seconds:.1f} "
-          f"pages/s (intake alone {intake:.1f} s, alongside the workers)")
+          f"pages/s (intake {intake:.1f} s, alongside the workers; reading inside the jobs "
+          f"{reading / len(files) * 1000:.0f} ms a page)")
     return seconds
+
+
+def queue_floor(redis: str, jobs: int = 300) -> float:
+    """RQ's own cost per job, ms: a SimpleWorker running no-op jobs."""
+    from redis import Redis
+    from rq import Queue, SimpleWorker
+
+    connection, name = Redis.from_url(redis), f"bench_noop_{uuid.uuid4().hex[:6]}"
+    queue = Queue(name, connection=connection)
+    for i in range(jobs):
+        queue.enqueue("math.sqrt", i, result_ttl=3600)
+    start = time.perf_counter()
+    SimpleWorker([queue], connection=connection).work(burst=True, logging_level="WARNING")
+    per_job = (time.perf_counter() - start) / jobs * 1000
+    _delete_queue(redis, name)
+    return per_job
 
 
 def crash_run(files: list[Path], args, work: Path, expected_seconds: float) -> None:
@@ -286,6 +305,8 @@ def main() -> None:
     two = pipeline_run(files, 2, args, args.work)
     print(f"  speed-up 2 workers vs 1: {one / two:.2f}")
     print(f"  pipeline overhead over the pure read (1 worker): {100 * (one / pure - 1):.1f} %")
+    print(f"  for reference, RQ alone costs {queue_floor(args.redis):.1f} ms a job "
+          f"(SimpleWorker, no-op jobs), {1000 * pure / len(files):.0f} ms the pure read of a page")
     if not args.skip_crash:
         crash_run(files, args, args.work, two)
 
