@@ -188,8 +188,7 @@ def wait_read(expected: int, batches: int, timeout: float, idle_requeue: float |
             last, last_change = now["records"], time.perf_counter()
         elif idle_requeue and time.perf_counter() - last_change > idle_requeue:
             with session_scope() as s:
-                again = requeue_unread(s, older_than=timedelta(0))
-            print(f"    {again} unread pages enqueued again")
+                requeue_unread(s, older_than=timedelta(0))  # logs how many
             last_change = time.perf_counter()
         time.sleep(0.25)
     raise TimeoutError(f"pages not read in {timeout:.0f} s: {counts()}")

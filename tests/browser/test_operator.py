@@ -10,15 +10,6 @@ from capture.demo import BatchSpec, write_batch
 from capture.intake import scanner_files
 
 
-@pytest.fixture
-def capture_app(app):
-    if "capture" not in app.blueprints:  # until app.py registers capture's blueprint
-        from capture.views import bp
-
-        app.register_blueprint(bp)
-    return app
-
-
 @pytest.fixture(scope="module")
 def small_batch(tmp_path_factory):
     folder = tmp_path_factory.mktemp("scans") / "upload"
@@ -35,8 +26,8 @@ def log_in(page, base_url, user):
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
-def test_operator_uploads_a_batch_and_watches_it_complete(capture_app, live_server, browser_page,
-                                                          make_user, small_batch):
+def test_operator_uploads_a_batch_and_watches_it_complete(live_server, browser_page, make_user,
+                                                          small_batch):
     page = browser_page
     log_in(page, live_server, make_user("operator"))
     page.get_by_role("navigation", name="Areas").get_by_role("link", name="Upload").click()
@@ -56,8 +47,7 @@ def test_operator_uploads_a_batch_and_watches_it_complete(capture_app, live_serv
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
-def test_an_editor_is_refused_the_operator_screens(capture_app, live_server, browser_page,
-                                                   make_user):
+def test_an_editor_is_refused_the_operator_screens(live_server, browser_page, make_user):
     page = browser_page
     log_in(page, live_server, make_user("editor"))
     expect(page.get_by_role("navigation", name="Areas")).not_to_contain_text("Batches")

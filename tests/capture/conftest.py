@@ -15,10 +15,6 @@ from station.db import session_scope
 @pytest.fixture
 def ctx(app: Flask) -> Iterator[Flask]:
     """The app, inside its app context (intake and jobs use its settings)."""
-    if "capture" not in app.blueprints:  # until app.py registers capture's blueprint
-        from capture.views import bp
-
-        app.register_blueprint(bp)
     with app.app_context():
         yield app
 
