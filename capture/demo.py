@@ -18,7 +18,7 @@ import numpy as np
 from capture.formset import known_forms
 from capture.intake import ingest_files, scanner_files
 from capture.reconcile import HEADER_FIELDS, header_form_ids
-from sample_sheets.deck import PageScan, generate_deck
+from sample_sheets.deck import PageScan, generate_deck, header_document
 from sample_sheets.model import Form
 from station.config import current_settings
 
@@ -77,17 +77,16 @@ def write_batch(folder: Path, spec: BatchSpec, forms: dict[str, Form] | None = N
 
 
 def write_header(folder: Path, spec: BatchSpec, forms: dict[str, Form]) -> PageScan:
-    """Write the batch's header sheet, its count grid filled with the declared
-    count, as ``0000_header.<ext>`` in ``folder`` (created)."""
+    """Write the batch's header sheet, declaring ``spec.declared`` (default
+    ``spec.count``) documents, as ``0000_header.<ext>`` in ``folder`` (created).
+    The batch's serial, school and grade follow from its seed."""
     form = header_form(forms)
-    count_field = form.fields[HEADER_FIELDS["count"]]
-    digits = str(spec.count if spec.declared is None else spec.declared)
-    digits = digits.zfill(len(count_field.keys))[-len(count_field.keys):]
-    deck = generate_deck(form, 1, seed=spec.seed, effects=spec.effects,
-                         image_format=spec.image_format)
-    deck.plan = {count_field.name: {k: [d] for k, d in zip(count_field.keys, digits,
-                                                           strict=True)}}
-    page = next(deck.documents()).pages[0]
+    grades = form.fields[HEADER_FIELDS["grade"]].option_codes
+    doc = header_document(form, school=str(spec.seed), grade=grades[spec.seed % len(grades)],
+                          count=spec.count if spec.declared is None else spec.declared,
+                          serial=spec.seed, seed=spec.seed, effects=spec.effects,
+                          image_format=spec.image_format)
+    page = doc.pages[0]
     folder.mkdir(parents=True, exist_ok=True)
     (folder / f"0000_header.{spec.image_format}").write_bytes(page.data())
     return page
