@@ -1,7 +1,7 @@
 import pytest
-from omr_synth import draw_blank, make_form
 
 from omr.levels import TemplateCache
+from tests.omr.omr_synth import draw_blank, make_form
 
 
 @pytest.fixture(scope="session")

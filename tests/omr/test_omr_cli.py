@@ -3,11 +3,11 @@ import json
 import cv2
 import pytest
 from click.testing import CliRunner
-from omr_synth import draw_blank, fill, scan
 
 import omr.cli
 import omr.read
 from omr.cli import read_command
+from tests.omr.omr_synth import draw_blank, fill, scan
 
 
 @pytest.fixture

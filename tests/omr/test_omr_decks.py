@@ -151,9 +151,8 @@ def test_page_of_another_form_than_the_one_given_is_an_exception(coverage):
 
 
 def test_lithocode_failing_its_check_digit_is_an_exception():
-    from omr_synth import draw_barcode
-
     from sample_sheets.render import render_page
+    from tests.omr.omr_synth import draw_barcode
     form = FORMS["answer_folder"]
     image = render_page(form, 1)
     draw_barcode(image, form.page(1).lithocode.box, "00000018", 300)

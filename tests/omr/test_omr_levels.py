@@ -1,8 +1,7 @@
 from dataclasses import replace
 
-from omr_synth import draw_blank, make_form
-
 from omr.levels import TemplateCache
+from tests.omr.omr_synth import draw_blank, make_form
 
 
 def test_templates_are_built_once_per_page_definition():

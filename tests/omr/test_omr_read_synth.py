@@ -2,9 +2,9 @@
 
 import numpy as np
 import pytest
-from omr_synth import draw_blank, fill, scan
 
 from omr.read import read_page
+from tests.omr.omr_synth import draw_blank, fill, scan
 
 LITHO = "12345670"
 
@@ -90,7 +90,7 @@ def test_unreadable_pages_are_exceptions(synth_form, synth_templates, marked, ma
 
 
 def test_page_of_no_known_form(synth_form, synth_templates):
-    from omr_synth import make_form
+    from tests.omr.omr_synth import make_form
     other = make_form(form_code=99)
     record = _read(scan(draw_blank(other, 1, 300)), synth_form, synth_templates)
     assert (record.status, record.reason) == ("exception", "page of no known form")

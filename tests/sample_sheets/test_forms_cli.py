@@ -6,11 +6,11 @@ import json
 
 import pypdfium2
 from click.testing import CliRunner
-from form_docs import example_doc, write_doc
 from PIL import Image
 
 from sample_sheets.cli import forms
 from sample_sheets.codes import lithocode_for
+from tests.sample_sheets.form_docs import example_doc, write_doc
 
 
 def run(*args: str):

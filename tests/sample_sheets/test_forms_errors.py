@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from form_docs import example_doc, write_doc
 
 from sample_sheets.loader import FormDefinitionError, load_form, load_forms
+from tests.sample_sheets.form_docs import example_doc, write_doc
 
 
 def load_broken(tmp_path, change) -> FormDefinitionError:

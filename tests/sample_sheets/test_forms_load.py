@@ -10,7 +10,6 @@ import jsonschema
 import numpy as np
 import pytest
 import yaml
-from form_docs import example_doc, shipped
 
 from sample_sheets.codes import REGISTRATION_INSET_IN, decode_page_id, encode_page_id
 from sample_sheets.loader import (
@@ -20,6 +19,7 @@ from sample_sheets.loader import (
     load_forms,
     shipped_form_ids,
 )
+from tests.sample_sheets.form_docs import example_doc, shipped
 
 SHIPPED = shipped_form_ids()
 

@@ -11,11 +11,11 @@ import numpy as np
 import pypdfium2
 import pytest
 import zxingcpp
-from form_docs import shipped
 
 from sample_sheets.codes import decode_page_id, lithocode_for, lithocode_valid
 from sample_sheets.geometry import form_geometry
 from sample_sheets.render import _static, render_page, render_pdf
+from tests.sample_sheets.form_docs import shipped
 
 PAGES = [(f, p.number) for f, form in sorted(shipped().items()) for p in form.pages]
 BUBBLE_PAGES = [(f, p.number) for f, form in sorted(shipped().items()) for p in form.pages

@@ -5,14 +5,15 @@ from pathlib import Path
 import pytest
 from redis import Redis
 from rq import Queue, SimpleWorker
-from station_test_jobs import always_fail, do_work, fail_first_time, runs, works
 
 from app import create_app
 from station.db import session_scope
 from station.errors import QueueUnavailable
 from station.queue import enqueue, job_id_for
+from tests.station.station_test_jobs import always_fail, do_work, fail_first_time, runs, works
 
-JOBS_DIR = Path(__file__).parent
+ROOT = Path(__file__).resolve().parents[2]
+"""The checkout: the worker imports the test jobs as ``tests.station.station_test_jobs``."""
 SCANSCORE = str(Path(sys.executable).with_name("scanscore"))
 
 
@@ -48,7 +49,7 @@ def test_job_ids_are_deterministic_and_distinct():
     assert job_id_for(do_work, (1, 2), "q") == job_id_for(do_work, (1, 2), "q")
     assert job_id_for(do_work, (1, 2), "q") != job_id_for(do_work, (2, 1), "q")
     assert job_id_for(do_work, (1,), "q") != job_id_for(do_work, (1,), "other")
-    assert job_id_for(do_work, (1,), "q").startswith("station_test_jobs_do_work-")
+    assert job_id_for(do_work, (1,), "q").startswith("tests_station_station_test_jobs_do_work-")
 
 
 # --- RQ over Redis -------------------------------------------------------------------
@@ -95,9 +96,9 @@ def test_worker_command_works_the_queue(redis_app, worker_env, db_url, queue_nam
     with redis_app.app_context():
         enqueue(do_work, "page-20")
         enqueue(do_work, "page-21")
-    env = {**worker_env, "PYTHONPATH": str(JOBS_DIR)}
+    env = {**worker_env, "PYTHONPATH": str(ROOT)}
     result = subprocess.run([SCANSCORE, "worker", "--burst"], env=env,
-                            capture_output=True, text=True, timeout=120, cwd=JOBS_DIR)
+                            capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert result.returncode == 0, result.stderr
     assert f"worker on queue {queue_name}" in result.stdout
     assert counts(db_url, "page-20") == (1, 1)
