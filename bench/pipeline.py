@@ -8,7 +8,9 @@ the crash test (workers SIGKILLed at random moments 10 times during a batch:
 pages lost / duplicated / unread after the batch); and the same batch fed
 twice (new rows the second time).
 
-    python bench/pipeline.py [--documents 500] [--worker simple|scanscore]
+    python bench/pipeline.py [--documents 500]
+
+Workers are `scanscore worker` processes, as a center runs them.
 
 Each run gets its own database (created on the PostgreSQL server of
 ``--postgres``, dropped after), image store and queue.
@@ -128,19 +130,14 @@ def _delete_queue(redis: str, name: str) -> None:
 
 
 class Workers:
-    """RQ worker processes, each in its own process group (SIGKILL takes the
-    worker and any work-horse it forked)."""
+    """``scanscore worker`` processes, each in its own process group (SIGKILL
+    takes the worker and anything it started)."""
 
-    def __init__(self, kind: str, env: dict[str, str]) -> None:
-        self.kind, self.env, self.procs = kind, {**os.environ, **env}, []
+    def __init__(self, env: dict[str, str]) -> None:
+        self.env, self.procs = {**os.environ, **env}, []
 
     def start(self, n: int = 1) -> None:
-        bin_dir = Path(sys.executable).parent
-        if self.kind == "simple":
-            command = [str(bin_dir / "rq"), "worker", "--worker-class", "rq.worker.SimpleWorker",
-                       "--url", self.env["REDIS_URL"], "--quiet", self.env["SCANSCORE_QUEUE"]]
-        else:
-            command = [str(bin_dir / "scanscore"), "worker"]
+        command = [str(Path(sys.executable).parent / "scanscore"), "worker"]
         for _ in range(n):
             self.procs.append(subprocess.Popen(command, env=self.env, cwd=ROOT,
                                                start_new_session=True, stdout=subprocess.DEVNULL,
@@ -208,7 +205,7 @@ def warm_up(workers: int, form_id: str, work: Path) -> int:
 
 def pipeline_run(files: list[Path], n: int, args, work: Path) -> float:
     with station(args.postgres, args.redis, work, f"w{n}") as env:
-        workers = Workers(args.worker, env)
+        workers = Workers(env)
         workers.start(n)
         try:
             base = warm_up(n, args.form, work)
@@ -246,7 +243,7 @@ def queue_floor(redis: str, jobs: int = 300) -> float:
 def crash_run(files: list[Path], args, work: Path, expected_seconds: float) -> None:
     rng = random.Random(args.seed)
     with station(args.postgres, args.redis, work, "crash") as env:
-        workers = Workers(args.worker, env)
+        workers = Workers(env)
         workers.start(2)
         moments = sorted(rng.uniform(0.05, 0.9) * expected_seconds for _ in range(KILLS))
 
@@ -285,8 +282,6 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--documents", type=int, default=500, help="documents in the batch")
     parser.add_argument("--form", default="answer_folder")
-    parser.add_argument("--worker", choices=("simple", "scanscore"), default="simple",
-                        help="rq SimpleWorker processes, or `scanscore worker`")
     parser.add_argument("--postgres", default=os.environ.get(
         "SCANSCORE_BENCH_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
     parser.add_argument("--redis", default=os.environ.get(
@@ -297,7 +292,7 @@ def main() -> None:
     args = parser.parse_args()
     files = generate(args.work / f"batch-{args.form}-{args.documents}", args.form, args.documents)
     print(f"batch: {len(files)} pages ({args.documents} documents of {args.form} + header), "
-          f"JPEG 300 dpi, typical effects; workers: {args.worker}")
+          f"JPEG 300 dpi, typical effects")
     pure = pure_read_seconds(files)
     print(f"  pure read (omr alone, 1 process): {pure:.1f} s = {len(files) / pure:.1f} pages/s")
     one = pipeline_run(files, 1, args, args.work)

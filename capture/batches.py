@@ -99,14 +99,14 @@ def link_document(session: Session, page: Page) -> None:
     """Put a read page into its batch's document for its lithocode (created once)."""
     known = select(Document.id).where(Document.batch_id == page.batch_id,
                                       Document.lithocode == page.lithocode)
-    with session.no_autoflush:
+    with session.no_autoflush:  # the page's changes go out in one UPDATE, later
         page.document_id = session.scalar(known)
-    if page.document_id is None:
-        form = known_forms()[page.form_id]
-        page.document_id = insert_once(
-            session, Document, ("batch_id", "lithocode"), batch_id=page.batch_id,
-            lithocode=page.lithocode, form_id=form.id, pages_expected=len(form.pages),
-        ) or session.scalar(known)
+        if page.document_id is None:
+            form = known_forms()[page.form_id]
+            page.document_id = insert_once(
+                session, Document, ("batch_id", "lithocode"), batch_id=page.batch_id,
+                lithocode=page.lithocode, form_id=form.id, pages_expected=len(form.pages),
+            ) or session.scalar(known)
 
 
 def reassemble(session: Session, batch_id: int) -> None:

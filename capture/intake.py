@@ -91,14 +91,14 @@ def take_file(store: ImageStore, feed_id: int, data: bytes, name: str,
     """Store one scanner file's pages at the end of the feed and enqueue their
     reads. ``batch_id`` puts the pages into that batch (rescans)."""
     count = IntakeCount(files=1)
-    with session_scope() as session:
+    pieces = [(piece, store.put(piece.data)) for piece in split_file(data)]
+    with session_scope() as session:  # the feed stays locked for the rows alone
         session.get(Feed, feed_id, with_for_update=True)
         seq = session.scalar(select(func.coalesce(func.max(Page.seq), -1))
                              .where(Page.feed_id == feed_id)) + 1
         to_read = []
-        for piece in split_file(data):
+        for piece, sha in pieces:
             count.pages += 1
-            sha = store.put(piece.data)
             page_id = insert_once(session, Page, ("image_sha256",), image_sha256=sha,
                                   feed_id=feed_id, seq=seq, source_name=name[-500:],
                                   source_frame=piece.frame, batch_id=batch_id,

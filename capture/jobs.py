@@ -26,7 +26,6 @@ from capture.models import Page, PageRead, utcnow
 from capture.upsert import insert_once
 from omr import MarkRecord, read_file
 from omr.decisions import REVIEW_FLAGS
-from omr.read import DEFAULT_TEMPLATES
 from station.config import current_settings
 from station.db import session_scope
 from station.images import image_store
@@ -54,15 +53,6 @@ def read_page(page_id: int, sha256: str) -> str:
         advance(session, feed_id)
     log.info("page %s %s", page_id, outcome)
     return outcome
-
-
-def warm_up() -> None:
-    """Load the forms and build the reader's page templates (about a second):
-    a worker process that calls this before it forks its work-horses, or a
-    worker that does not fork, reads every page at full speed."""
-    for form in known_forms().values():
-        for page in form.pages:
-            DEFAULT_TEMPLATES.get(form, page)
 
 
 def read_image(sha256: str) -> tuple[MarkRecord, float]:

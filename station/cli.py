@@ -7,7 +7,7 @@ import getpass
 import click
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
-from rq import Queue, Worker
+from rq import Queue, SimpleWorker
 from sqlalchemy import select
 
 from station import migrate
@@ -84,13 +84,19 @@ def users_list() -> None:
 @click.option("--queue", "queue_name", help="Queue to work (default: SCANSCORE_QUEUE).")
 def worker(burst: bool, queue_name: str | None) -> None:
     """Work jobs from the RQ queue (needs REDIS_URL); run as many as you like, anywhere
-    that sees the same database, Redis and image store."""
+    that sees the same database, Redis and image store.
+
+    Jobs run in the worker's own process (RQ's SimpleWorker), one after another, so
+    that what a job loads once (the forms, the reader's page templates, database
+    connections) serves every later job; a forked work-horse per job would load it
+    all again for each page. A worker killed mid-job leaves its job started: RQ's
+    abandoned-job check, run by the other workers, retries it."""
     settings = load_settings()
     if settings.redis_url is None:
         raise click.ClickException(
             "REDIS_URL is not set: without Redis, jobs run in process and need no worker")
     migrate.check_database(settings.database_url)
-    dispose_engine(settings.database_url)  # each job's process opens its own connections
+    dispose_engine(settings.database_url)  # jobs open their own pool
     connection = redis_connection(settings.redis_url)
     try:
         connection.ping()
@@ -98,5 +104,5 @@ def worker(burst: bool, queue_name: str | None) -> None:
         raise unavailable(settings.redis_url, exc) from exc
     name = queue_name or settings.queue_name
     click.echo(f"worker on queue {name} at {redact_redis_url(settings.redis_url)}")
-    Worker([Queue(name, connection=connection)], connection=connection).work(burst=burst)
+    SimpleWorker([Queue(name, connection=connection)], connection=connection).work(burst=burst)
 

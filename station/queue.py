@@ -23,6 +23,7 @@ import json
 import logging
 import re
 from collections.abc import Callable
+from functools import cache
 from urllib.parse import urlsplit, urlunsplit
 
 from redis import Redis
@@ -62,8 +63,10 @@ def enqueue(fn: Callable[..., object], *ids: JobId, job_id: str | None = None) -
     return job_id
 
 
+@cache
 def redis_connection(url: str) -> Redis:
-    """A connection to ``url`` that fails fast when Redis does not answer."""
+    """The client of ``url`` (one per process, its pool reused), failing fast
+    when Redis does not answer."""
     return Redis.from_url(url, socket_connect_timeout=3, health_check_interval=30)
 
 
