@@ -3,12 +3,13 @@ through intake → queue → read → records, against PostgreSQL and Redis with
 real RQ worker processes.
 
 Prints: the pure read time (omr alone, one process, same pages); the pipeline
-with 1 and with 2 workers (pages/s, speed-up, overhead over the pure read);
+with 1 and with 2 workers (pages/s, speed-up, overhead over the pure read),
+and the workers alone on a batch queued before they start (speed-up);
 the crash test (workers SIGKILLed at random moments 10 times during a batch:
 pages lost / duplicated / unread after the batch); and the same batch fed
 twice (new rows the second time).
 
-    python bench/pipeline.py [--documents 500]
+    python bench/pipeline.py [--documents 500] [--repeat 3]
 
 Workers are `scanscore worker` processes, as a center runs them.
 
@@ -33,6 +34,7 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
+from statistics import median
 
 from sqlalchemy import create_engine, func, select, text
 
@@ -224,6 +226,26 @@ def pipeline_run(files: list[Path], n: int, args, work: Path) -> float:
     return seconds
 
 
+def queued_run(files: list[Path], n: int, args, work: Path) -> float:
+    """Workers alone: the batch is taken in before they start (as when scanner
+    stations feed while the readers are busy elsewhere); pages/s from the first
+    record to the last, so that the workers' start-up is left out."""
+    with station(args.postgres, args.redis, work, f"q{n}") as env:
+        ingest_files(files, "bench")
+        workers = Workers(env)
+        workers.start(n)
+        try:
+            wait_read(len(files), 1, 3600)
+            with session_scope() as s:
+                first, last = s.execute(select(func.min(PageRead.read_at),
+                                               func.max(PageRead.read_at))).one()
+        finally:
+            workers.stop()
+    rate = (len(files) - 1) / (last - first).total_seconds()
+    print(f"  {n} worker(s), batch queued first: {rate:.1f} pages/s")
+    return rate
+
+
 def queue_floor(redis: str, jobs: int = 300) -> float:
     """RQ's own cost per job, ms: a SimpleWorker running no-op jobs."""
     from redis import Redis
@@ -288,21 +310,36 @@ def main() -> None:
         "SCANSCORE_BENCH_REDIS", "redis://127.0.0.1:6379/0"))
     parser.add_argument("--work", type=Path, default=ROOT / "var" / "bench" / "pipeline")
     parser.add_argument("--seed", type=int, default=5)
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="runs of the timed part (medians are printed)")
     parser.add_argument("--skip-crash", action="store_true")
     args = parser.parse_args()
     files = generate(args.work / f"batch-{args.form}-{args.documents}", args.form, args.documents)
     print(f"batch: {len(files)} pages ({args.documents} documents of {args.form} + header), "
           f"JPEG 300 dpi, typical effects")
-    pure = pure_read_seconds(files)
-    print(f"  pure read (omr alone, 1 process): {pure:.1f} s = {len(files) / pure:.1f} pages/s")
-    one = pipeline_run(files, 1, args, args.work)
-    two = pipeline_run(files, 2, args, args.work)
-    print(f"  speed-up 2 workers vs 1: {one / two:.2f}")
-    print(f"  pipeline overhead over the pure read (1 worker): {100 * (one / pure - 1):.1f} %")
+    speedups, overheads, alone, pures, twos = [], [], [], [], []
+    for run in range(1, args.repeat + 1):
+        print(f"run {run} of {args.repeat}")
+        pure = pure_read_seconds(files)
+        print(f"  pure read (omr alone, 1 process): {pure:.1f} s = {len(files) / pure:.1f} pages/s")
+        one = pipeline_run(files, 1, args, args.work)
+        two = pipeline_run(files, 2, args, args.work)
+        speedups.append(one / two)
+        overheads.append(100 * (one / pure - 1))
+        alone.append(queued_run(files, 2, args, args.work) / queued_run(files, 1, args, args.work))
+        pures.append(pure)
+        twos.append(two)
+        print(f"  speed-up {speedups[-1]:.2f}, overhead {overheads[-1]:.1f} %, "
+              f"speed-up of the workers alone {alone[-1]:.2f}")
+    print(f"medians of {args.repeat} runs:")
+    print(f"  speed-up 2 workers vs 1: {median(speedups):.2f}")
+    print(f"  pipeline overhead over the pure read (1 worker): {median(overheads):.1f} %")
+    print(f"  speed-up of the workers alone (batch queued first): {median(alone):.2f}")
     print(f"  for reference, RQ alone costs {queue_floor(args.redis):.1f} ms a job "
-          f"(SimpleWorker, no-op jobs), {1000 * pure / len(files):.0f} ms the pure read of a page")
+          f"(SimpleWorker, no-op jobs), {1000 * median(pures) / len(files):.0f} ms the pure "
+          f"read of a page")
     if not args.skip_crash:
-        crash_run(files, args, args.work, two)
+        crash_run(files, args, args.work, median(twos))
 
 
 if __name__ == "__main__":
