@@ -51,7 +51,7 @@ def read_page(page_id: int, sha256: str) -> str:
         if feed_id is None:
             return f"page {page_id} does not exist"
         advance(session, feed_id)
-    log.info("page %s %s", page_id, outcome)
+    log.debug("page %s %s", page_id, outcome)
     return outcome
 
 

@@ -113,7 +113,7 @@ def _submit(queue: Queue, fn: Callable[..., object], ids: tuple[JobId, ...],
                       result_ttl=RESULT_TTL_SECONDS)
     except DuplicateJobError:
         return False
-    log.info("job %s enqueued on %s", job_id, queue.name)
+    log.debug("job %s enqueued on %s", job_id, queue.name)
     return True
 
 
@@ -125,6 +125,6 @@ def _run_in_process(fn: Callable[..., object], ids: tuple[JobId, ...], job_id: s
         except Exception:
             log.exception("job %s failed (attempt %d of %d)", job_id, attempt, attempts)
         else:
-            log.info("job %s done in process", job_id)
+            log.debug("job %s done in process", job_id)
             return
     log.error("job %s failed %d times; giving up", job_id, attempts)
