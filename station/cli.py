@@ -13,7 +13,7 @@ from sqlalchemy import select
 from station import migrate
 from station.accounts import AccountError, create_user
 from station.config import load_settings
-from station.db import dispose_engine, redact, session_scope
+from station.db import redact, session_scope
 from station.models import User
 from station.queue import redact_redis_url, redis_connection, unavailable
 from station.roles import ROLES
@@ -96,7 +96,6 @@ def worker(burst: bool, queue_name: str | None) -> None:
         raise click.ClickException(
             "REDIS_URL is not set: without Redis, jobs run in process and need no worker")
     migrate.check_database(settings.database_url)
-    dispose_engine(settings.database_url)  # jobs open their own pool
     connection = redis_connection(settings.redis_url)
     try:
         connection.ping()

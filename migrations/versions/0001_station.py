@@ -72,4 +72,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    raise NotImplementedError("the first migration holds the audit log: it is never undone")
+    """Refused on purpose: dropping these tables would erase the audit log."""
+    raise RuntimeError("the first migration holds the audit log: it is never undone")
