@@ -6,9 +6,14 @@ writes a deck. Small decks at 150–200 dpi keep the file fast."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
+import os
+import subprocess
+import sys
 from functools import lru_cache
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -140,6 +145,29 @@ def test_same_seed_same_bytes_and_other_seed_differs(tmp_path):
     assert t1 == t2
     assert ((tmp_path / "one" / "D0001_01.png").read_bytes()
             == (tmp_path / "two" / "D0001_01.png").read_bytes())
+
+
+def deck_digest(seed: int = 3) -> str:
+    """One hash over the pages and truth of a one-document deck of every form at
+    every effect level (100 dpi, PNG)."""
+    digest = hashlib.sha256()
+    for form_id in sorted(FORMS):
+        for effects in ("none", "typical", "harsh"):
+            for doc in deck_of(form_id, count=1, seed=seed, dpi=100, effects=effects).documents():
+                digest.update(json.dumps(doc.truth, sort_keys=True).encode())
+                for page in doc.pages:
+                    digest.update(page.data())
+    return digest.hexdigest()
+
+
+def test_every_form_at_every_effect_level_is_the_same_in_another_process():
+    """Same seed, same bytes, also across processes (another hash seed for str)."""
+    code = "from tests.sample_sheets.test_deck import deck_digest; print(deck_digest())"
+    other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           check=True, env={**os.environ, "PYTHONHASHSEED": "12345"},
+                           cwd=Path(__file__).resolve().parents[2]).stdout.strip()
+    assert other == deck_digest()
+    assert deck_digest(seed=4) != other
 
 
 @pytest.mark.parametrize("form_id", ["rating_sheet", "school_header"])
