@@ -24,6 +24,7 @@ from PIL import Image
 
 from sample_sheets.cli import deck as deck_command
 from sample_sheets.deck import generate_deck, header_document, write_deck
+from sample_sheets.effects import LEVELS as EFFECT_LEVELS
 from sample_sheets.loader import load_forms
 from sample_sheets.marks import FULL_MARK_DARKNESS, STENCIL_FILL, STYLES
 from sample_sheets.render import render_page
@@ -152,7 +153,7 @@ def deck_digest(seed: int = 3) -> str:
     every effect level (100 dpi, PNG)."""
     digest = hashlib.sha256()
     for form_id in sorted(FORMS):
-        for effects in ("none", "typical", "harsh"):
+        for effects in EFFECT_LEVELS:
             for doc in deck_of(form_id, count=1, seed=seed, dpi=100, effects=effects).documents():
                 digest.update(json.dumps(doc.truth, sort_keys=True).encode())
                 for page in doc.pages:
