@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import Row, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from capture.assembly import Condition, PageFacts, plan_batch
@@ -29,19 +29,19 @@ log = logging.getLogger(__name__)
 
 def advance(session: Session, feed_id: int) -> None:
     """Sequence the feed's read pages into batches and close what is finished."""
-    feed = session.get(Feed, feed_id, with_for_update=True, populate_existing=True)
-    rows = _ready_pages(session, feed)
-    all_read = bool(rows) and rows[0][2] is None
+    feed = session.execute(select(Feed.id, Feed.sequenced, Feed.ended)
+                           .where(Feed.id == feed_id).with_for_update()).one()
+    rows, all_read = _ready_pages(session, feed)
     current, closed = None, set()
     if rows and rows[0][0].seq == feed.sequenced:
-        last, status, _ = rows.pop(0)
+        last, status = rows.pop(0)
         current = last.batch_id
         closed |= {current} if status == "closed" else set()
     if not rows and not feed.ended:
         return
     headers = header_form_ids(known_forms())
     closing: set[int] = set()
-    for page, batch_status, _ in rows:
+    for page, batch_status in rows:
         if page.form_id in headers and page.status == "read":
             if current:
                 closing.add(current)
@@ -55,8 +55,10 @@ def advance(session: Session, feed_id: int) -> None:
             closed.add(page.batch_id)
         if page.batch_id and page.status == "read" and page.lithocode:
             link_document(session, page)
-        feed.sequenced = page.seq
-    joined = {page.batch_id for page, _, _ in rows}
+    if rows:
+        session.execute(update(Feed.__table__).where(Feed.__table__.c.id == feed.id)
+                        .values(sequenced=rows[-1][0].seq))
+    joined = {page.batch_id for page, _ in rows}
     closing |= closed & joined
     if feed.ended and current and all_read \
             and (rows or session.get(Batch, current).status == "open"):
@@ -65,19 +67,32 @@ def advance(session: Session, feed_id: int) -> None:
         reassemble(session, batch_id)
 
 
-def _ready_pages(session: Session, feed: Feed) -> list[tuple[Page, str | None, int | None]]:
-    """The last sequenced page and those after it up to the first not yet read,
-    in order, each with its batch's status (None without a batch) and the
-    position of the first page not yet read (None when every page is read)."""
-    first_unread = select(func.min(Page.seq)).where(
-        Page.feed_id == feed.id, Page.seq > feed.sequenced, Page.status == "received"
-    ).scalar_subquery()
-    query = (select(Page, Batch.status, first_unread)
-             .outerjoin(Batch, Batch.id == Page.batch_id)
-             .where(Page.feed_id == feed.id, Page.seq >= feed.sequenced,
-                    or_(first_unread.is_(None), Page.seq < first_unread))
-             .order_by(Page.seq))
-    return [tuple(row) for row in session.execute(query)]
+READY_CHUNK = 32
+"""Pages fetched at a time while looking for a feed's first unread page."""
+
+
+def _ready_pages(session: Session, feed: Row) -> tuple[list[tuple[Page, str | None]], bool]:
+    """The last sequenced page of ``feed`` (a row with its id and sequenced)
+    and those after it up to the first not yet read, in order, each with its
+    batch's status (None without a batch); and whether every page of the feed
+    is read.
+
+    Read in short chunks along the feed's (feed_id, seq) key, so that the cost
+    does not grow with the pages still waiting behind the first unread one."""
+    ready: list[tuple[Page, str | None]] = []
+    start = feed.sequenced
+    while True:
+        chunk = session.execute(
+            select(Page, Batch.status).outerjoin(Batch, Batch.id == Page.batch_id)
+            .where(Page.feed_id == feed.id, Page.seq >= start)
+            .order_by(Page.seq).limit(READY_CHUNK)).all()
+        for page, status in chunk:
+            if page.status == "received":
+                return ready, False
+            ready.append((page, status))
+        if len(chunk) < READY_CHUNK:
+            return ready, True
+        start = chunk[-1][0].seq + 1
 
 
 def open_batch(session: Session, header_page: Page) -> int:

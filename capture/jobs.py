@@ -15,7 +15,7 @@ import logging
 import time
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from capture.batches import advance
@@ -35,6 +35,13 @@ log = logging.getLogger(__name__)
 
 STALE_AFTER = timedelta(minutes=10)
 """A page unread this long after it was received has lost its job."""
+
+_pages = Page.__table__
+_MARK_READ = (update(_pages)
+              .where(_pages.c.id == bindparam("page"), _pages.c.status == "received")
+              .returning(_pages.c.feed_id))
+"""A waiting page's new status and values from its record (Core, built once:
+the read job's hottest statement)."""
 
 
 def read_page(page_id: int, sha256: str) -> str:
@@ -74,12 +81,10 @@ def save_read(session: Session, page_id: int, record: MarkRecord, read_ms: float
     once, the second waits for the first's row lock and then finds the page
     read), and the record is unique per page."""
     problem = record_problem(record)
-    feed_id = session.scalar(
-        update(Page).where(Page.id == page_id, Page.status == "received")
-        .values(status="exception" if problem else "read", form_id=record.form,
-                page_number=record.page, lithocode=record.lithocode,
-                rotated=bool(record.registration and record.registration.rotated_180))
-        .returning(Page.feed_id))
+    feed_id = session.scalar(_MARK_READ, {
+        "page": page_id, "status": "exception" if problem else "read", "form_id": record.form,
+        "page_number": record.page, "lithocode": record.lithocode,
+        "rotated": bool(record.registration and record.registration.rotated_180)})
     if feed_id is None:
         return None
     review = sum(any(f in REVIEW_FLAGS for f in key.flags)
