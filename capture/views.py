@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from capture.batches import reassemble
 from capture.exceptions import BATCH_ACTIONS, PAGE_ACTIONS, resolve
-from capture.intake import IntakeCount, end_feed, feed_id_for, take_file
+from capture.intake import IntakeCount, end_feed, feed_id_for, take_files
 from capture.models import Batch, CaptureException, Document, DocumentCondition, Page
 from capture.progress import batch_rows, feed_rows
 from capture.renditions import WIDTHS, rendition
@@ -221,9 +221,10 @@ def _take_uploads() -> IntakeCount:
         raise bad_input({"batch_id": f"no batch {batch_id}"})
     feed_id = feed_id_for(session, f"upload:{uuid.uuid4()}", "upload")
     session.commit()
-    store, total = image_store(), IntakeCount()
-    for f in sorted(files, key=lambda f: f.filename):
-        total.add(take_file(store, feed_id, f.read(), f.filename, batch_id))
+    total = IntakeCount()
+    for counted in take_files(image_store(), feed_id, [
+            (f.read(), f.filename) for f in sorted(files, key=lambda f: f.filename)], batch_id):
+        total.add(counted)
     end_feed(feed_id)
     return total
 
