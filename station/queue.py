@@ -22,6 +22,7 @@ import hashlib
 import json
 import logging
 import re
+import time
 from collections.abc import Callable
 from functools import cache
 from urllib.parse import urlsplit, urlunsplit
@@ -29,7 +30,7 @@ from urllib.parse import urlsplit, urlunsplit
 from redis import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
-from rq import Queue, Retry
+from rq import Queue, Retry, SimpleWorker
 from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job, JobStatus
 
@@ -40,6 +41,9 @@ log = logging.getLogger(__name__)
 
 RETRIES = 3
 RESULT_TTL_SECONDS = 3600
+HEARTBEAT_EVERY_SECONDS = 10
+"""How often a busy worker renews its own key in Redis (it lives for RQ's
+worker TTL, 420 s, plus a minute)."""
 JobId = int | str
 ACTIVE = frozenset({JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED,
                     JobStatus.SCHEDULED, JobStatus.CREATED})
@@ -128,3 +132,29 @@ def _run_in_process(fn: Callable[..., object], ids: tuple[JobId, ...], job_id: s
             log.debug("job %s done in process", job_id)
             return
     log.error("job %s failed %d times; giving up", job_id, attempts)
+
+
+class StationWorker(SimpleWorker):
+    """RQ's SimpleWorker (jobs run in the worker's own process, one after
+    another, so that what a job loads once serves every later job) with fewer
+    Redis round trips per job.
+
+    RQ renews the worker's key three times around every job, three commands
+    each; here the renewals outside a job's own bookkeeping come at most every
+    HEARTBEAT_EVERY_SECONDS, and the worker's state is written only when it
+    changes. A job's own heartbeats, its started-registry entry (by which an
+    abandoned job is found and retried) and everything else stay RQ's.
+    """
+
+    _last_beat = float("-inf")
+
+    def heartbeat(self, timeout: int | None = None, pipeline=None) -> None:
+        now = time.monotonic()
+        if pipeline is not None or timeout is not None \
+                or now - self._last_beat >= HEARTBEAT_EVERY_SECONDS:
+            super().heartbeat(timeout, pipeline)
+            self._last_beat = now
+
+    def set_state(self, state: str, pipeline=None) -> None:
+        if pipeline is not None or state != getattr(self, "_state", None):
+            super().set_state(state, pipeline)
