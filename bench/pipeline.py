@@ -249,16 +249,18 @@ def queued_run(files: list[Path], n: int, args, work: Path) -> float:
 
 
 def queue_floor(redis: str, jobs: int = 300) -> float:
-    """RQ's own cost per job, ms: a SimpleWorker running no-op jobs."""
+    """RQ's own cost per job, ms: the workers' StationWorker running no-op jobs."""
     from redis import Redis
-    from rq import Queue, SimpleWorker
+    from rq import Queue
+
+    from station.queue import StationWorker
 
     connection, name = Redis.from_url(redis), f"bench_noop_{uuid.uuid4().hex[:6]}"
     queue = Queue(name, connection=connection)
     for i in range(jobs):
         queue.enqueue("math.sqrt", i, result_ttl=3600)
     start = time.perf_counter()
-    SimpleWorker([queue], connection=connection).work(burst=True, logging_level="WARNING")
+    StationWorker([queue], connection=connection).work(burst=True, logging_level="WARNING")
     per_job = (time.perf_counter() - start) / jobs * 1000
     _delete_queue(redis, name)
     return per_job
@@ -342,7 +344,7 @@ def main() -> None:
           f"{median(in_jobs):.1f} %")
     print(f"  speed-up of the workers alone (batch queued first): {median(alone):.2f}")
     print(f"  for reference, RQ alone costs {queue_floor(args.redis):.1f} ms a job "
-          f"(SimpleWorker, no-op jobs), {1000 * median(pures) / len(files):.0f} ms the pure "
+          f"(StationWorker, no-op jobs), {1000 * median(pures) / len(files):.0f} ms the pure "
           f"read of a page")
     if not args.skip_crash:
         crash_run(files, args, args.work, median(twos))

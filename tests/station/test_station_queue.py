@@ -4,12 +4,12 @@ from pathlib import Path
 
 import pytest
 from redis import Redis
-from rq import Queue, SimpleWorker
+from rq import Queue
 
 from app import create_app
 from station.db import session_scope
 from station.errors import QueueUnavailable
-from station.queue import enqueue, job_id_for
+from station.queue import StationWorker, enqueue, job_id_for
 from tests.station.station_test_jobs import always_fail, do_work, fail_first_time, runs, works
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -56,7 +56,7 @@ def test_job_ids_are_deterministic_and_distinct():
 
 def work_burst(redis_url, queue_name):
     connection = Redis.from_url(redis_url)
-    SimpleWorker([Queue(queue_name, connection=connection)], connection=connection).work(
+    StationWorker([Queue(queue_name, connection=connection)], connection=connection).work(
         burst=True)
 
 
