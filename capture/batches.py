@@ -32,10 +32,10 @@ def advance(session: Session, feed_id: int) -> None:
     feed = session.execute(select(Feed.id, Feed.sequenced, Feed.ended)
                            .where(Feed.id == feed_id).with_for_update()).one()
     rows, all_read = _ready_pages(session, feed)
-    current, closed = None, set()
+    current, closed, previous = None, set(), None
     if rows and rows[0][0].seq == feed.sequenced:
-        last, status = rows.pop(0)
-        current = last.batch_id
+        previous, status = rows.pop(0)
+        current = previous.batch_id
         closed |= {current} if status == "closed" else set()
     if not rows and not feed.ended:
         return
@@ -54,7 +54,8 @@ def advance(session: Session, feed_id: int) -> None:
         elif batch_status == "closed":
             closed.add(page.batch_id)
         if page.batch_id and page.status == "read" and page.lithocode:
-            link_document(session, page)
+            _link_after(session, page, previous)
+        previous = page
     if rows:
         session.execute(update(Feed.__table__).where(Feed.__table__.c.id == feed.id)
                         .values(sequenced=rows[-1][0].seq))
@@ -110,6 +111,16 @@ def open_batch(session: Session, header_page: Page) -> int:
     return batch_id
 
 
+def _link_after(session: Session, page: Page, previous: Page | None) -> None:
+    """:func:`link_document`, taking the document of the page fed just before
+    when it has the same batch and lithocode (the next page of one document)."""
+    if previous is not None and previous.document_id is not None \
+            and (previous.batch_id, previous.lithocode) == (page.batch_id, page.lithocode):
+        page.document_id = previous.document_id
+    else:
+        link_document(session, page)
+
+
 def link_document(session: Session, page: Page) -> None:
     """Put a read page into its batch's document for its lithocode (created once)."""
     known = select(Document.id).where(Document.batch_id == page.batch_id,
@@ -148,11 +159,13 @@ def _assemble(session: Session, batch: Batch) -> int:
              if p.form_id not in headers]
     plan = plan_batch([PageFacts(p.id, p.form_id, p.page_number, p.lithocode) for p in pages],
                       page_counts(known_forms()))
-    for page in pages:
-        if page.lithocode:
-            link_document(session, page)
     docs = {d.lithocode: d for d in session.scalars(
         select(Document).where(Document.batch_id == batch.id))}
+    for page in (p for p in pages if p.lithocode):
+        if page.lithocode not in docs:
+            link_document(session, page)
+            docs[page.lithocode] = session.get(Document, page.document_id)
+        page.document_id = docs[page.lithocode].id
     session.execute(delete(DocumentCondition).where(DocumentCondition.batch_id == batch.id))
     conditions = plan.conditions + _duplicates_elsewhere(session, batch.id, set(plan.documents))
     for c in conditions:
