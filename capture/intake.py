@@ -151,19 +151,19 @@ def ingest_files(files: list[Path], feed_key: str, *, batch_id: int | None = Non
     total = IntakeCount()
     for start in range(0, len(files), INTAKE_GROUP):
         group = files[start:start + INTAKE_GROUP]
-        opened, counts = [], {}
-        for path in group:
+        opened, counts = [], [IntakeCount(unopened=1) for _ in group]
+        for n, path in enumerate(group):
             try:
-                opened.append((path, path.read_bytes()))
+                opened.append((n, path.read_bytes()))
             except OSError as exc:
                 log.warning("cannot open %s: %s", path, exc.strerror)
-                counts[path] = IntakeCount(unopened=1)
-        taken = take_files(store, feed_id, [(data, path.name) for path, data in opened], batch_id)
-        counts.update(zip([path for path, _ in opened], taken, strict=True))
-        for path in group:
-            total.add(counts[path])
+        taken = take_files(store, feed_id, [(data, group[n].name) for n, data in opened], batch_id)
+        for (n, _), counted in zip(opened, taken, strict=True):
+            counts[n] = counted
+        for path, counted in zip(group, counts, strict=True):
+            total.add(counted)
             if on_file:
-                on_file(path, counts[path])
+                on_file(path, counted)
     end_feed(feed_id)
     log.info("feed %s ingested: %s", feed_id, total)
     return total

@@ -47,3 +47,21 @@ def test_bad_files_become_exceptions_once(ctx, tmp_path):
     again = ingest_files(files, paths_key([folder]))
     assert (again.pages, again.new) == (5, 0)
     assert row_counts() == before
+
+
+def test_a_file_that_cannot_be_opened_is_left_and_counted_the_rest_is_taken(ctx, tmp_path):
+    folder = tmp_path / "scans"
+    folder.mkdir()
+    good = [folder / f"{n:02d}.png" for n in (1, 3)]
+    for n, path in enumerate(good):
+        path.write_bytes(image_bytes(size=(850 + n, 1100)))  # two different pages
+    gone = folder / "02.png"
+    gone.symlink_to(folder / "deleted-by-the-scanner.png")
+    seen = []
+    total = ingest_files([good[0], gone, good[1]], paths_key([folder]),
+                         on_file=lambda path, counted: seen.append((path.name, counted.new,
+                                                                     counted.unopened)))
+    assert (total.files, total.pages, total.new, total.unopened) == (2, 2, 2, 1)
+    assert seen == [("01.png", 1, 0), ("02.png", 0, 1), ("03.png", 1, 0)]
+    with session_scope() as session:
+        assert sorted(session.scalars(select(Page.source_name))) == ["01.png", "03.png"]
