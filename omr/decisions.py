@@ -55,22 +55,27 @@ class Decision:
 
 
 def decide_field(options: tuple[str, ...], level: np.ndarray, measured: np.ndarray,
-                 thresholds: MarkThresholds, single: bool = True) -> list[Decision]:
+                 thresholds: MarkThresholds, single: bool = True,
+                 residue: np.ndarray | None = None) -> list[Decision]:
     """Decide every key of a field at once: ``level`` (keys, options) unrounded
-    levels, ``measured`` (keys, options) bool. Keys that are plainly an omit or
-    one clear mark (no erasure, nothing near a threshold) are decided in bulk;
-    the rest go through :func:`decide`."""
+    levels, ``measured`` (keys, options) bool, ``residue`` (keys, options) bool
+    or None: bubbles below ``erasure_from`` holding erasure residue (bitonal
+    pages, :mod:`omr.residue`). Keys that are plainly an omit or one clear
+    mark (no erasure, nothing near a threshold) are decided in bulk; the rest
+    go through :func:`decide`."""
     t = thresholds
     ints = np.rint(level).astype(int)
     counted = ints >= t.count_from
+    residue = np.zeros(level.shape, bool) if residue is None else residue
     top = level.argmax(axis=1)
     top_int = ints[np.arange(len(ints)), top]
     plain = (measured.all(axis=1) & (counted.sum(axis=1) <= 1)
-             & ~((ints >= t.erasure_from) & ~counted).any(axis=1)
+             & ~(((ints >= t.erasure_from) | residue) & ~counted).any(axis=1)
              & ~(np.abs(level - (t.count_from - 0.5)) < UNCERTAIN_BAND).any(axis=1)
              & ((top_int < t.count_from) | (top_int > t.light_at_or_below)))
     return [(_plain(options[top[k]], int(top_int[k]), t.count_from) if plain[k]
-             else decide(options, level[k], measured[k], t, single)) for k in range(len(ints))]
+             else decide(options, level[k], measured[k], t, single, residue[k]))
+            for k in range(len(ints))]
 
 
 @lru_cache(maxsize=4096)
@@ -83,38 +88,53 @@ def _plain(option: str, level: int, count_from: int) -> Decision:
 
 
 def decide(options: tuple[str, ...], level: np.ndarray, measured: np.ndarray,
-           thresholds: MarkThresholds, single: bool = True) -> Decision:
-    """Decide a key from its options' unrounded levels (float, 0–15) and
-    whether each bubble could be measured."""
+           thresholds: MarkThresholds, single: bool = True,
+           residue: np.ndarray | None = None) -> Decision:
+    """Decide a key from its options' unrounded levels (float, 0–15), whether
+    each bubble could be measured, and which hold erasure residue below
+    ``erasure_from`` (None: none)."""
     ints = np.rint(level).astype(int)
-    marks = [i for i in np.argsort(-level, kind="stable") if ints[i] >= thresholds.count_from]
-    erased = [i for i in np.argsort(-level, kind="stable")
-              if thresholds.erasure_from <= ints[i] < thresholds.count_from]
+    residue = np.zeros(len(level), bool) if residue is None else residue
+    order = np.argsort(-level, kind="stable")
+    marks = [i for i in order if ints[i] >= thresholds.count_from]
+    erased = [i for i in order if ints[i] < thresholds.count_from
+              and (ints[i] >= thresholds.erasure_from or residue[i])]
+    key = _Key(options, ints, level, measured, thresholds, residue)
     if not single:
         value = "".join(options[i] for i in sorted(marks))
-        return _finish(options, value, marks, erased, ints, level, measured, thresholds,
-                       "marked boxes" if marks else "no mark", [])
+        return _finish(key, value, marks, erased, "marked boxes" if marks else "no mark", [])
     if not marks:
-        return _finish(options, OMIT, [], erased, ints, level, measured, thresholds, "no mark",
-                       [])
+        return _finish(key, OMIT, [], erased, "no mark", [])
     top, rest = marks[0], marks[1:]
     if rest and ints[top] - ints[rest[0]] < thresholds.margin:
         reason = (f"{options[top]} ({ints[top]}) and {options[rest[0]]} ({ints[rest[0]]}) "
                   f"within the margin {thresholds.margin}")
-        return _finish(options, MULTIPLE, marks, erased, ints, level, measured, thresholds,
-                       reason, marks)
+        return _finish(key, MULTIPLE, marks, erased, reason, marks)
     reason = f"mark {options[top]} ({ints[top]})"
     if rest:
         reason += f", darker than {options[rest[0]]} by {ints[top] - ints[rest[0]]}"
-    return _finish(options, options[top], [top], rest + erased, ints, level, measured,
-                   thresholds, reason, marks)
+    return _finish(key, options[top], [top], rest + erased, reason, marks)
 
 
-def _finish(options, value, marks, erased, ints, level, measured, t: MarkThresholds,
-            reason: str, competing: list) -> Decision:
+@dataclass(frozen=True)
+class _Key:
+    """A key's bubbles: options, reported and unrounded levels, whether each
+    was measured and holds erasure residue, and the form's thresholds."""
+
+    options: tuple[str, ...]
+    ints: np.ndarray
+    level: np.ndarray
+    measured: np.ndarray
+    thresholds: MarkThresholds
+    residue: np.ndarray
+
+
+def _finish(key: _Key, value: str, marks: list, erased: list, reason: str,
+            competing: list) -> Decision:
     """Flags for a decided key. ``marks``: indices of the options forming the
     value; ``erased``: indices read as erasures; ``competing``: the counted
     marks, darkest first, whose difference the margin rule judged."""
+    options, ints, t = key.options, key.ints, key.thresholds
     flags = []
     if value == OMIT:
         flags.append("omit")
@@ -128,14 +148,14 @@ def _finish(options, value, marks, erased, ints, level, measured, t: MarkThresho
         flags.append("multiple")
     if any(ints[i] <= t.light_at_or_below for i in marks):
         flags.append("light")
-    doubt = _doubt(competing, level, measured, t)
+    doubt = _doubt(competing, key.level, key.measured, t)
     if doubt:
         flags.append("uncertain")
         reason = f"{reason}; uncertain: {doubt}"
-    names = [options[i] for i in erased]
-    if names:
-        reason += "; erased " + ", ".join(f"{options[i]} ({ints[i]})" for i in erased)
-    return Decision(value, tuple(flags), tuple(names), changed, reason)
+    if erased:
+        reason += "; erased " + ", ".join(
+            f"{options[i]} ({ints[i]}{', residue' if key.residue[i] else ''})" for i in erased)
+    return Decision(value, tuple(flags), tuple(options[i] for i in erased), changed, reason)
 
 
 def _doubt(competing, level, measured, t: MarkThresholds) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 import cv2
 import numpy as np
@@ -45,6 +46,13 @@ class StencilGroup:
     centres_in: np.ndarray
     stencil_in: np.ndarray
     weights: np.ndarray
+
+    @cached_property
+    def prints(self) -> tuple[np.ndarray, np.ndarray]:
+        """Bubbles printed alike (the same weights: size and letter): the
+        distinct weight rows (c, k) and each bubble's row (n,)."""
+        rows, which = np.unique(self.weights, axis=0, return_inverse=True)
+        return rows, which.ravel()
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from omr.image_io import DEFAULT_MAX_PIXELS, read_image_file
 from omr.levels import TEMPLATE_DPI, Levels, PageTemplate, TemplateCache, bubble_levels
 from omr.record import CodeRead, KeyRead, MarkRecord, RegistrationQuality
 from omr.registration import Registration
+from omr.residue import residue_erasures
 from omr.sampling import paper_level
 from sample_sheets.codes import lithocode_valid
 from sample_sheets.model import Field, Form
@@ -96,6 +97,10 @@ def _read(image: np.ndarray, forms: dict[str, Form], name: str, frame: int, scal
     reg, page = found.registration, found.page
     template = templates.get(found.form, page)
     levels = bubble_levels(image, reg, template, paper)
+    bitonal = _bitonal(sparse)
+    residue = (residue_erasures(image, reg, template, levels.level, levels.measured,
+                                found.form.thresholds.erasure_from)
+               if bitonal else np.zeros(template.count, bool))
     out = reg.scaled(scale)
     codes = _read_codes(image, found, paper)
     litho = codes.get("lithocode")
@@ -105,16 +110,17 @@ def _read(image: np.ndarray, forms: dict[str, Form], name: str, frame: int, scal
         litho.text if litho else None, size,
         RegistrationQuality(out.residual_px, reg.skew_deg, out.px_per_in, reg.rotated_180,
                             paper, reg.black),
-        _read_fields(found, levels, template, out.boxes_px(template.boxes_in)),
+        _read_fields(found, levels, residue, template, out.boxes_px(template.boxes_in)),
         {n: CodeRead(c.text, c.decoder, _scale_box(c.box, scale)) for n, c in codes.items()},
         _area_boxes(found.form, page.number, out),
         out.box_px(*_xywh(page.lithocode.eye_readable)) if page.lithocode else None,
-        _bitonal(sparse) + flags)
+        bitonal + flags)
 
 
-def _read_fields(found: Identified, levels: Levels, template: PageTemplate, boxes: np.ndarray
-                 ) -> dict[str, dict[str, KeyRead]]:
-    """Decide every key of every bubble field of the page; ``boxes`` are the
+def _read_fields(found: Identified, levels: Levels, residue: np.ndarray, template: PageTemplate,
+                 boxes: np.ndarray) -> dict[str, dict[str, KeyRead]]:
+    """Decide every key of every bubble field of the page; ``residue`` marks
+    the bubbles holding erasure residue (bitonal pages); ``boxes`` are the
     image boxes of ``template.boxes_in``."""
     page, thresholds = found.page, found.form.thresholds
     result, start = {}, 0
@@ -127,17 +133,19 @@ def _read_fields(found: Identified, levels: Levels, template: PageTemplate, boxe
         at = template.write_in_at[fld.name]
         result[fld.name] = _field_reads(fld, levels.level[span].reshape(shape),
                                         levels.measured[span].reshape(shape),
+                                        residue[span].reshape(shape),
                                         boxes[span].reshape(*shape, 4),
                                         boxes[at:at + len(fld.write_in)], thresholds)
     return result
 
 
-def _field_reads(fld: Field, level: np.ndarray, measured: np.ndarray, boxes: np.ndarray,
-                 write_in: np.ndarray, thresholds) -> dict[str, KeyRead]:
-    """KeyReads of one field from its (keys, options) levels, (keys, options, 4)
-    bubble boxes and (columns, 4) write-in boxes."""
+def _field_reads(fld: Field, level: np.ndarray, measured: np.ndarray, residue: np.ndarray,
+                 boxes: np.ndarray, write_in: np.ndarray, thresholds) -> dict[str, KeyRead]:
+    """KeyReads of one field from its (keys, options) levels, measured and
+    residue masks, (keys, options, 4) bubble boxes and (columns, 4) write-in boxes."""
     options = fld.option_codes
-    decisions = decide_field(options, level, measured, thresholds, fld.selection == "single")
+    decisions = decide_field(options, level, measured, thresholds, fld.selection == "single",
+                             residue)
     ends = boxes[..., :2] + boxes[..., 2:]
     low, high = boxes[..., :2].min(axis=1), ends.max(axis=1)
     key_boxes = np.column_stack([low, high - low]).tolist()
@@ -195,7 +203,8 @@ def _lithocode_status(found: Identified, litho: barcodes.BarcodeRead | None
 def _bitonal(sparse: np.ndarray) -> tuple[str, ...]:
     """("bitonal",) for a black-and-white page (e.g. TIFF G4), judged on a
     sparse sample of its pixels: there, light marks read as dark ones and
-    erasure residue is gone, so erasures and changed answers cannot be found;
+    erasure residue is lighter than the threshold, so erasures are found only
+    from the black pixels scan noise leaves of it (:mod:`omr.residue`);
     () for a gray page."""
     counts = np.bincount(sparse.ravel(), minlength=256)
     return () if counts[1:255].any() else ("bitonal",)

@@ -54,3 +54,17 @@ def test_form_presets_move_the_thresholds(preset, levels, value):
 def test_multiple_selection_keys_read_each_box():
     d = decide(("Y",), np.array([15.0]), np.ones(1, bool), NORMAL, single=False)
     assert (d.value, d.flags) == ("Y", ())
+
+
+def test_residue_below_the_erasure_level_is_an_erasure():
+    """A bubble reading blank that holds erasure residue (bitonal pages)."""
+    residue = np.array([False, True, False, False])
+    d = decide(ABCD, np.array([15.0, 0, 0, 0]), np.ones(4, bool), NORMAL, residue=residue)
+    assert (d.value, d.flags, d.erased, d.changed) == ("A", ("erasure", "changed"), ("B",),
+                                                       ("B", "A"))
+    assert d.reason == "mark A (15); erased B (0, residue)"
+    bulk = decide_field(ABCD, np.array([[15.0, 0, 0, 0]]), np.ones((1, 4), bool), NORMAL,
+                        residue=residue[None])[0]
+    assert bulk == d
+    alone = decide(ABCD, np.zeros(4), np.ones(4, bool), NORMAL, residue=residue)
+    assert (alone.value, alone.flags, alone.erased) == ("", ("omit", "erasure"), ("B",))
