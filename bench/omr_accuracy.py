@@ -3,8 +3,9 @@
 Reads decks of every shipped form at every effect level (a coverage deck with no
 effects, random decks with typical and harsh effects) against their truth and
 prints: items decided correctly or flagged, every unflagged misread, the item
-and bubble-class confusion tables, changed-answer recall and precision, and
-the lithocode read rate. Unflagged misreads are also written, with the page
+and bubble-class confusion tables, changed-answer recall and precision, the
+bubbles listed as erased on bitonal pages by truth class, and the lithocode
+read rate. Unflagged misreads are also written, with the page
 image, under --out.
 
     python bench/omr_accuracy.py [--items 60000] [--workers 2] [--out var/omr_accuracy]
@@ -53,6 +54,7 @@ class Tally:
     confusion: Counter = field(default_factory=Counter)
     classes: Counter = field(default_factory=Counter)
     changed: Counter = field(default_factory=Counter)
+    bitonal_erased: Counter = field(default_factory=Counter)
     pages: Counter = field(default_factory=Counter)
     litho: Counter = field(default_factory=Counter)
     codes: Counter = field(default_factory=Counter)
@@ -60,7 +62,8 @@ class Tally:
     read_s: float = 0.0
 
     def add(self, other: Tally) -> None:
-        for name in ("items", "confusion", "classes", "changed", "pages", "litho", "codes"):
+        for name in ("items", "confusion", "classes", "changed", "bitonal_erased", "pages",
+                     "litho", "codes"):
             getattr(self, name).update(getattr(other, name))
         self.misreads += other.misreads
         self.read_s += other.read_s
@@ -156,11 +159,13 @@ def _score_key(tally: Tally, form: Form, effects: str, gray: bool, fname: str, k
     tally.confusion[(value_kind(truth_value), read_kind, review)] += 1
     if not right and not review:
         tally.misreads.append(_misread(record, fname, key, kt, kr, image, out))
-    if gray:
-        for option, level in kr.levels.items():
-            bubble = kt["bubbles"].get(option)
-            tally.classes[(effects, bubble["class"] if bubble else "blank",
-                           level_class(level, form.thresholds))] += 1
+    for option, level in kr.levels.items():
+        bubble = kt["bubbles"].get(option)
+        truth_class = bubble["class"] if bubble else "blank"
+        if gray:
+            tally.classes[(effects, truth_class, level_class(level, form.thresholds))] += 1
+        else:
+            tally.bitonal_erased[(truth_class, option in kr.erased)] += 1
     if kt.get("changed"):
         tally.changed[(effects, gray, "truth")] += 1
         tally.changed[(effects, gray, "found")] += kr.changed == (
@@ -250,6 +255,9 @@ def report(t: Tally, wall: float) -> None:
               f"({c['found']}/{c['truth']}), precision "
               f"{100 * c['reported right'] / max(c['reported'], 1):.2f}% "
               f"({c['reported right']}/{c['reported']})")
+    erased = t.bitonal_erased
+    print("bitonal pages, bubbles listed as erased, by truth class: " + ", ".join(
+        f"{c} {erased[(c, True)]}/{erased[(c, True)] + erased[(c, False)]}" for c in CLASSES))
     print("\n== Lithocodes on degraded decks (typical + harsh); other barcodes, all decks ==")
     lp = t.litho["pages"]
     print(f"pages {lp}, read {t.litho['read']} ({100 * t.litho['read'] / max(lp, 1):.3f}%), "
