@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import Row, delete, func, select, update
+from sqlalchemy import Row, bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from capture.assembly import Condition, PageFacts, plan_batch
@@ -29,8 +29,7 @@ log = logging.getLogger(__name__)
 
 def advance(session: Session, feed_id: int) -> None:
     """Sequence the feed's read pages into batches and close what is finished."""
-    feed = session.execute(select(Feed.id, Feed.sequenced, Feed.ended)
-                           .where(Feed.id == feed_id).with_for_update()).one()
+    feed = session.execute(_LOCK_FEED, {"feed": feed_id}).one()
     rows, all_read = _ready_pages(session, feed)
     current, closed, previous = None, set(), None
     if rows and rows[0][0].seq == feed.sequenced:
@@ -57,8 +56,7 @@ def advance(session: Session, feed_id: int) -> None:
             _link_after(session, page, previous)
         previous = page
     if rows:
-        session.execute(update(Feed.__table__).where(Feed.__table__.c.id == feed.id)
-                        .values(sequenced=rows[-1][0].seq))
+        session.execute(_SEQUENCED, {"feed": feed.id, "sequenced": rows[-1][0].seq})
     joined = {page.batch_id for page, _ in rows}
     closing |= closed & joined
     if feed.ended and current and all_read \
@@ -68,8 +66,17 @@ def advance(session: Session, feed_id: int) -> None:
         reassemble(session, batch_id)
 
 
-READY_CHUNK = 32
-"""Pages fetched at a time while looking for a feed's first unread page."""
+_feeds = Feed.__table__
+_LOCK_FEED = (select(_feeds.c.id, _feeds.c.sequenced, _feeds.c.ended)
+              .where(_feeds.c.id == bindparam("feed")).with_for_update())
+_SEQUENCED = update(_feeds).where(_feeds.c.id == bindparam("feed"))
+"""The statements of every read job's sequencing, built once (Core; SQLAlchemy's
+compiled cache serves every later call)."""
+
+READY_CHUNKS = (4, 32)
+"""Pages fetched at a time while looking for a feed's first unread page: a
+few first (a lone worker usually finds it right after the page it read), then
+larger chunks."""
 
 
 def _ready_pages(session: Session, feed: Row) -> tuple[list[tuple[Page, str | None]], bool]:
@@ -81,19 +88,19 @@ def _ready_pages(session: Session, feed: Row) -> tuple[list[tuple[Page, str | No
     Read in short chunks along the feed's (feed_id, seq) key, so that the cost
     does not grow with the pages still waiting behind the first unread one."""
     ready: list[tuple[Page, str | None]] = []
-    start = feed.sequenced
+    start, size = feed.sequenced, READY_CHUNKS[0]
     while True:
         chunk = session.execute(
             select(Page, Batch.status).outerjoin(Batch, Batch.id == Page.batch_id)
             .where(Page.feed_id == feed.id, Page.seq >= start)
-            .order_by(Page.seq).limit(READY_CHUNK)).all()
+            .order_by(Page.seq).limit(size)).all()
         for page, status in chunk:
             if page.status == "received":
                 return ready, False
             ready.append((page, status))
-        if len(chunk) < READY_CHUNK:
+        if len(chunk) < size:
             return ready, True
-        start = chunk[-1][0].seq + 1
+        start, size = chunk[-1][0].seq + 1, READY_CHUNKS[1]
 
 
 def open_batch(session: Session, header_page: Page) -> int:
