@@ -156,5 +156,5 @@ class StationWorker(SimpleWorker):
             self._last_beat = now
 
     def set_state(self, state: str, pipeline=None) -> None:
-        if pipeline is not None or state != getattr(self, "_state", None):
+        if pipeline is not None or state != self.get_state():
             super().set_state(state, pipeline)
