@@ -69,7 +69,8 @@ def advance(session: Session, feed_id: int) -> None:
 _feeds = Feed.__table__
 _LOCK_FEED = (select(_feeds.c.id, _feeds.c.sequenced, _feeds.c.ended)
               .where(_feeds.c.id == bindparam("feed")).with_for_update())
-_SEQUENCED = update(_feeds).where(_feeds.c.id == bindparam("feed"))
+_SEQUENCED = (update(_feeds).where(_feeds.c.id == bindparam("feed"))
+              .values(sequenced=bindparam("sequenced")))
 """The statements of every read job's sequencing, built once (Core; SQLAlchemy's
 compiled cache serves every later call)."""
 
