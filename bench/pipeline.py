@@ -47,6 +47,7 @@ from capture.intake import ingest_files, scanner_files  # noqa: E402
 from capture.jobs import requeue_unread  # noqa: E402
 from capture.models import Batch, Document, Page, PageRead  # noqa: E402
 from capture.progress import row_counts  # noqa: E402
+from omr import read_file  # noqa: E402
 from station import migrate  # noqa: E402
 from station.db import dispose_engine, session_scope  # noqa: E402
 
@@ -83,8 +84,6 @@ def _write_chunk(folder: Path, form_id: str, chunk: int, count: int, seed: int) 
 
 def pure_read_seconds(files: list[Path]) -> float:
     """Reading every page with omr alone, in this process (templates warmed first)."""
-    from omr import read_file
-
     forms = known_forms()
     read_file(files[1], forms)
     start = time.perf_counter()
@@ -400,8 +399,6 @@ def main() -> None:
           f"{median(in_jobs):.1f} %")
     print(f"  speed-up of the workers alone (batch queued first): {median(alone):.2f}")
     pure_ms, rq_ms = 1000 * median(pures) / len(files), queue_floor(args.redis)
-    from omr import read_file
-
     record = read_file(files[1], known_forms())[0].to_json()
     db_ms = database_floor(args.postgres, args.redis, args.work, record)
     print(f"  for reference: the pure read {pure_ms:.0f} ms a page; RQ alone {rq_ms:.1f} ms a job "
