@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from station import audit
 from station.db import session_scope
 from station.models import AuditEntry
+from station.queue import runs_together
 
 
 def runs(session, tag: str) -> int:
@@ -43,3 +44,35 @@ def fail_first_time(tag: str) -> None:
 def always_fail(tag: str) -> None:
     _count_run(tag)
     raise RuntimeError("this job always fails")
+
+
+def groups(session) -> list[str]:
+    """The sizes of the groups of jobs run together, in order."""
+    return list(session.scalars(select(AuditEntry.target).where(
+        AuditEntry.action == "test.group").order_by(AuditEntry.id)))
+
+
+def do_works(args: list[tuple[str]]) -> list[str]:
+    """The work of several waiting ``do_work_together`` jobs at once."""
+    with session_scope() as session:
+        audit.record(session, audit.SYSTEM, "test.group", str(len(args)))
+    for (tag,) in args:
+        do_work(tag)
+    return [f"done {tag}" for (tag,) in args]
+
+
+@runs_together(do_works, up_to=3)
+def do_work_together(tag: str) -> str:
+    return do_works([(tag,)])[0]
+
+
+def fail_together(args: list[tuple[str]]) -> list[str]:
+    with session_scope() as session:
+        audit.record(session, audit.SYSTEM, "test.group", str(len(args)))
+    raise RuntimeError("these jobs fail together")
+
+
+@runs_together(fail_together, up_to=3)
+def works_alone(tag: str) -> str:
+    do_work(tag)
+    return f"done {tag}"

@@ -5,12 +5,22 @@ from pathlib import Path
 import pytest
 from redis import Redis
 from rq import Queue
+from rq.job import Job
 
 from app import create_app
 from station.db import session_scope
 from station.errors import QueueUnavailable
 from station.queue import StationWorker, enqueue, job_id_for
-from tests.station.station_test_jobs import always_fail, do_work, fail_first_time, runs, works
+from tests.station.station_test_jobs import (
+    always_fail,
+    do_work,
+    do_work_together,
+    fail_first_time,
+    groups,
+    runs,
+    works,
+    works_alone,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 """The checkout: the worker imports the test jobs as ``tests.station.station_test_jobs``."""
@@ -90,6 +100,39 @@ def test_failed_job_is_retried_by_the_worker(redis_app, worker_env, db_url, redi
         enqueue(fail_first_time, "page-13")
     work_burst(redis_url, queue_name)
     assert counts(db_url, "page-13") == (2, 1)
+
+
+def test_waiting_jobs_marked_to_run_together_are_taken_together(redis_app, worker_env, db_url,
+                                                               redis_url, queue_name):
+    with redis_app.app_context():
+        together = [enqueue(do_work_together, f"page-4{n}") for n in range(5)]
+        enqueue(do_work, "page-50")
+        last = enqueue(do_work_together, "page-51")
+    work_burst(redis_url, queue_name)
+    with session_scope(db_url) as session:
+        # 3 (up_to), the 2 left before another function's job, then the last alone
+        assert groups(session) == ["3", "2", "1"]
+    connection = Redis.from_url(redis_url)
+    for n, job_id in enumerate(together):
+        assert counts(db_url, f"page-4{n}") == (1, 1)
+        job = Job.fetch(job_id, connection=connection)
+        assert (job.get_status(), job.return_value()) == ("finished", f"done page-4{n}")
+    assert counts(db_url, "page-50") == (1, 1)
+    assert Job.fetch(last, connection=connection).return_value() == "done page-51"
+
+
+def test_jobs_that_fail_together_are_run_alone(redis_app, worker_env, db_url, redis_url,
+                                               queue_name):
+    with redis_app.app_context():
+        jobs = [enqueue(works_alone, f"page-6{n}") for n in range(3)]
+    work_burst(redis_url, queue_name)
+    with session_scope(db_url) as session:
+        assert groups(session) == ["3"]
+    connection = Redis.from_url(redis_url)
+    for n, job_id in enumerate(jobs):
+        assert counts(db_url, f"page-6{n}") == (1, 1)
+        job = Job.fetch(job_id, connection=connection)
+        assert (job.get_status(), job.return_value()) == ("finished", f"done page-6{n}")
 
 
 def test_worker_command_works_the_queue(redis_app, worker_env, db_url, queue_name):
