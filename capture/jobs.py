@@ -29,7 +29,7 @@ from omr.decisions import REVIEW_FLAGS
 from station.config import current_settings
 from station.db import session_scope
 from station.images import image_store
-from station.queue import enqueue, job_id_for
+from station.queue import enqueue, job_id_for, runs_together
 
 log = logging.getLogger(__name__)
 
@@ -44,22 +44,39 @@ _MARK_READ = (update(_pages)
 the read job's hottest statement)."""
 
 
-def read_page(page_id: int, sha256: str) -> str:
-    """Read the stored image ``sha256`` of page ``page_id``, keep its mark
-    record once, and sequence its feed, in one transaction: a worker killed
-    midway leaves the page waiting, and a run after the page was read only
-    sequences."""
-    record, read_ms = read_image(sha256)
+READ_TOGETHER = 8
+"""Waiting read jobs a worker takes at a time (:func:`read_pages`): a third of
+a second of reading, kept in one transaction."""
+
+
+def read_pages(pages: list[tuple[int, str]]) -> list[str]:
+    """Read the stored images of several pages (``(page_id, sha256)``, in queue
+    order), then keep their records and sequence their feeds in one
+    transaction; returns each page's outcome. A worker killed midway leaves
+    every page waiting, and a page found read before only has its feed
+    sequenced."""
+    reads = [(page_id, *read_image(sha256)) for page_id, sha256 in pages]
+    outcomes, feeds = [], set()
     with session_scope() as session:
-        feed_id = save_read(session, page_id, record, read_ms)
-        outcome = "read" if feed_id is not None else "already read"
-        if feed_id is None:
-            feed_id = session.scalar(select(Page.feed_id).where(Page.id == page_id))
-        if feed_id is None:
-            return f"page {page_id} does not exist"
-        advance(session, feed_id)
-    log.debug("page %s %s", page_id, outcome)
-    return outcome
+        for page_id, record, read_ms in reads:
+            feed_id = save_read(session, page_id, record, read_ms)
+            outcome = "read" if feed_id is not None else "already read"
+            if feed_id is None:
+                feed_id = session.scalar(select(Page.feed_id).where(Page.id == page_id))
+            outcomes.append(outcome if feed_id is not None else f"page {page_id} does not exist")
+            feeds |= {feed_id} - {None}
+        for feed_id in sorted(feeds):  # the same order in every worker: no deadlock
+            advance(session, feed_id)
+    for (page_id, _), outcome in zip(pages, outcomes, strict=True):
+        log.debug("page %s %s", page_id, outcome)
+    return outcomes
+
+
+@runs_together(read_pages, up_to=READ_TOGETHER)
+def read_page(page_id: int, sha256: str) -> str:
+    """The read job of one page (see :func:`read_pages`); a worker runs several
+    waiting ones together."""
+    return read_pages([(page_id, sha256)])[0]
 
 
 def read_image(sha256: str) -> tuple[MarkRecord, float]:

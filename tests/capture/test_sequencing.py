@@ -1,15 +1,17 @@
 """Sequencing when reads finish out of scanner order: pages wait for the
-first unread one, then one job sequences them all (in chunks along the feed)."""
+first unread one, then one job sequences them all (in chunks along the feed);
+the same when a worker takes several reads together."""
 
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from capture import intake
 from capture.demo import BatchSpec, write_batch
 from capture.intake import ingest_files, paths_key, scanner_files
-from capture.models import Batch, Document, Feed, Page
+from capture.jobs import READ_TOGETHER, read_pages
+from capture.models import Batch, Document, Feed, Page, PageRead
 from station.db import session_scope
 
 DOCUMENTS = 9
@@ -38,17 +40,41 @@ def test_reads_in_reverse_order_are_sequenced_when_the_first_page_is_read(
             assert session.scalar(select(Feed.sequenced)) == -1  # nothing sequenced yet
     fn, ids = held[0]
     fn(*ids)  # the header: now every page can be sequenced
+    assert_assembled(long_batch, len(files))
 
+
+def test_reads_taken_together_are_kept_once_and_wait_for_the_first_page(
+        ctx, long_batch, monkeypatch):
+    held = []
+    monkeypatch.setattr(intake, "enqueue", lambda fn, *ids: held.append(ids))
+    files = scanner_files([long_batch.folder])
+    ingest_files(files, paths_key([long_batch.folder]))
+    header, pages = held[0], held[1:]
+
+    for start in reversed(range(0, len(pages), READ_TOGETHER)):  # groups, last group first
+        group = pages[start:start + READ_TOGETHER]
+        assert read_pages(group) == ["read"] * len(group)
+        with session_scope() as session:
+            assert session.scalar(select(Feed.sequenced)) == -1
+    # the header with a page read before and a page that is not there
+    assert read_pages([header, pages[0], (10**6, header[1])]) == [
+        "read", "already read", "page 1000000 does not exist"]
+    assert_assembled(long_batch, len(files))
+
+
+def assert_assembled(batch_folder, count: int) -> None:
+    """Every page read once, in one closed batch, each in its document."""
     with session_scope() as session:
         [batch] = session.scalars(select(Batch)).all()
         assert (batch.status, batch.documents_found, batch.count_status) == ("closed", DOCUMENTS,
                                                                               "ok")
-        assert session.scalar(select(Feed.sequenced)) == len(files) - 1
+        assert session.scalar(select(Feed.sequenced)) == count - 1
+        assert session.scalar(select(func.count()).select_from(PageRead)) == count
         pages = session.scalars(select(Page).order_by(Page.seq)).all()
         assert {p.status for p in pages} == {"read"}
         assert {p.batch_id for p in pages} == {batch.id}
         documents = {d.id: d for d in session.scalars(select(Document))}
-        assert sorted(d.lithocode for d in documents.values()) == sorted(long_batch.lithocodes)
+        assert sorted(d.lithocode for d in documents.values()) == sorted(batch_folder.lithocodes)
         assert {d.status for d in documents.values()} == {"complete"}
         for page in pages[1:]:
             assert documents[page.document_id].lithocode == page.lithocode
