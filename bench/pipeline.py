@@ -276,62 +276,6 @@ def queue_floor(redis: str, jobs: int = 300) -> float:
     return per_job
 
 
-def database_floor(postgres: str, redis: str, work: Path, record: dict, jobs: int = 1000
-                   ) -> float:
-    """A read job's statements with the driver alone, ms a job: psycopg, no
-    SQLAlchemy, on the station's own tables in a database of their own — the
-    guarded page update, the record's insert (``record``, a real page's), the
-    feed lock, the ready pages, the page's batch and document, the feed's
-    position and the commit. With RQ's own cost a job, the floor of one RQ job
-    and one transaction a page on this machine."""
-    import psycopg
-    from psycopg.types.json import Jsonb
-    from sqlalchemy.engine import make_url
-
-    from capture.models import Feed
-
-    with station(postgres, redis, work, "floor") as env:
-        with session_scope() as s:
-            feed = Feed(key="floor", source="bench")
-            s.add(feed)
-            s.flush()
-            pages = [Page(image_sha256=f"{n:064x}", feed_id=feed.id, seq=n, source_name="floor")
-                     for n in range(jobs + 1)]
-            s.add_all(pages)
-            s.flush()
-            batch = Batch(header_page_id=pages[0].id)
-            s.add(batch)
-            s.flush()
-            document = Document(batch_id=batch.id, lithocode="1", form_id="answer_folder",
-                                pages_expected=4)
-            s.add(document)
-            s.flush()
-            ids = [p.id for p in pages]
-            feed_id, batch_id, document_id = feed.id, batch.id, document.id
-        url = make_url(env["DATABASE_URL"]).set(drivername="postgresql")
-        with psycopg.connect(url.render_as_string(hide_password=False)) as c:
-            start = time.perf_counter()
-            for n, page_id in enumerate(ids[1:], 1):
-                with c.transaction():
-                    c.execute("UPDATE page SET status = 'read', form_id = 'answer_folder', "
-                              "page_number = 1, lithocode = '1', rotated = false "
-                              "WHERE id = %s AND status = 'received' RETURNING feed_id", (page_id,))
-                    c.execute("INSERT INTO page_read (page_id, status, reason, flags, review_keys, "
-                              "record, read_ms, read_at) VALUES (%s, 'ok', '', '[]', 0, %s, 30, "
-                              "now()) ON CONFLICT (page_id) DO NOTHING RETURNING page_id",
-                              (page_id, Jsonb(record)))
-                    c.execute("SELECT id, sequenced, ended FROM feed WHERE id = %s FOR UPDATE",
-                              (feed_id,))
-                    c.execute("SELECT page.*, batch.status FROM page LEFT JOIN batch "
-                              "ON batch.id = page.batch_id WHERE page.feed_id = %s "
-                              "AND page.seq >= %s ORDER BY page.seq LIMIT 4",
-                              (feed_id, n - 1)).fetchall()
-                    c.execute("UPDATE page SET batch_id = %s, document_id = %s WHERE id = %s",
-                              (batch_id, document_id, page_id))
-                    c.execute("UPDATE feed SET sequenced = %s WHERE id = %s", (n, feed_id))
-            return (time.perf_counter() - start) / jobs * 1000
-
-
 def crash_run(files: list[Path], args, work: Path, expected_seconds: float) -> None:
     rng = random.Random(args.seed)
     with station(args.postgres, args.redis, work, "crash") as env:
@@ -415,12 +359,8 @@ def main() -> None:
           f"{median(in_jobs):.1f} %")
     print(f"  speed-up of the workers alone (batch queued first): {median(alone):.2f}")
     pure_ms, rq_ms = 1000 * median(pures) / len(files), queue_floor(args.redis)
-    record = read_file(files[1], known_forms())[0].to_json()
-    db_ms = database_floor(args.postgres, args.redis, args.work, record)
     print(f"  for reference: the pure read {pure_ms:.0f} ms a page; RQ alone {rq_ms:.1f} ms a job "
-          f"(StationWorker, no-op jobs); the read job's statements with psycopg alone "
-          f"{db_ms:.1f} ms a job; together a floor of {100 * (rq_ms + db_ms) / pure_ms:.0f} % "
-          f"over the pure read for one RQ job and one transaction a page")
+          f"(StationWorker, no-op jobs), {100 * rq_ms / pure_ms:.0f} % of it")
     limit = 1.25 * pure_ms / 1.7
     print(f"  both targets at once: at ≤ 25 % the 1-worker run takes ≤ {1.25 * pure_ms:.1f} ms a "
           f"page, so a speed-up of 1.7 needs 2 workers at ≤ {limit:.1f} ms a page, intake "

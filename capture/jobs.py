@@ -4,8 +4,9 @@
 queue (RQ with Redis, in process without). It can run twice, or die midway,
 without harm: the read record is inserted once (unique per page) in the same
 transaction as the page's new status, and a run that finds the page read
-only sequences its feed. :func:`requeue_unread` re-enqueues pages whose job
-was lost with its worker.
+only sequences its feed. A worker takes waiting read jobs several at a time
+(:func:`read_pages`, one transaction for all). :func:`requeue_unread`
+re-enqueues pages whose job was lost with its worker.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ the read job's hottest statement)."""
 
 
 READ_TOGETHER = 8
-"""Waiting read jobs a worker takes at a time (:func:`read_pages`): a third of
+"""Waiting read jobs a worker takes at a time (:func:`read_pages`): a fifth of
 a second of reading, kept in one transaction."""
 
 

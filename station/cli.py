@@ -90,8 +90,9 @@ def worker(burst: bool, queue_name: str | None) -> None:
     SimpleWorker with fewer Redis round trips), one after another, so that what a
     job loads once (the forms, the reader's page templates, database connections)
     serves every later job; a forked work-horse per job would load it all again
-    for each page. A worker killed mid-job leaves its job started: RQ's
-    abandoned-job check, run by the other workers, retries it."""
+    for each page. Jobs marked to run together (page reads) are taken several at
+    a time when they wait. A worker killed mid-job leaves its jobs started: RQ's
+    abandoned-job check, run by the other workers, retries them."""
     settings = load_settings()
     if settings.redis_url is None:
         raise click.ClickException(
