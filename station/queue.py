@@ -143,7 +143,7 @@ def runs_together(many: Callable[[list[tuple[JobId, ...]]], list[object]], up_to
     ``many`` gets their argument tuples, in queue order, and returns each job's
     result. Each stays an RQ job of its own (started, finished, retried alone);
     the worker takes up to ``up_to`` of them only when they are already waiting,
-    so that one transaction and one round of bookkeeping serve them all."""
+    so that the work they share (a transaction, say) is done once for all."""
     def mark(fn: Callable[..., object]) -> Callable[..., object]:
         fn.runs_together = (many, up_to)  # type: ignore[attr-defined]
         return fn
