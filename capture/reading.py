@@ -1,4 +1,4 @@
-"""Queue jobs: reading one page.
+"""Reading pages: the queue jobs that turn a received page into its read record.
 
 :func:`read_page` is the job, one per page, enqueued by intake on the station
 queue (RQ with Redis, in process without). It can run twice, or die midway,
