@@ -86,7 +86,7 @@ def read_image(sha256: str) -> tuple[MarkRecord, float]:
     try:
         record = read_file(image_store().path(sha256), known_forms())[0]
     except Exception as exc:  # noqa: BLE001 - a reader failure is the page's exception
-        record = MarkRecord(sha256, 0, "exception", f"reader error: {type(exc).__name__}: {exc}")
+        record = MarkRecord.refused(sha256, 0, exc)
     return dataclasses.replace(record, image=sha256), (time.perf_counter() - start) * 1000
 
 
