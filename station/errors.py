@@ -69,11 +69,12 @@ def _http_error(exc: HTTPException) -> Response | HTTPException:
 
 
 def _too_large(exc: RequestEntityTooLarge) -> Response:
-    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    config = current_app.config
     return error_response(413, "upload too large",
-                          f"a request may hold at most {limit / 2**20:,.0f} MB "
-                          f"(MAX_CONTENT_LENGTH); nothing was taken: upload fewer files at a "
-                          f"time, or feed large batches through a hot folder")
+                          f"a request may hold at most {config['MAX_CONTENT_LENGTH'] / 2**20:,.0f}"
+                          f" MB (MAX_CONTENT_LENGTH) in at most {config['MAX_FORM_PARTS']:,} "
+                          f"files; nothing was taken: upload fewer files at a time, or feed "
+                          f"large batches through a hot folder")
 
 
 def _api_error(exc: ApiError) -> Response:

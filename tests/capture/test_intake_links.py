@@ -165,3 +165,20 @@ def test_a_done_folder_swapped_for_a_link_is_not_followed(ctx, tmp_path, secret)
     with pytest.raises(NotRegularFile, match="a symbolic link"):
         HotFolder(hot, hot / "done", settle=1).poll()
     assert (hot / "0001.png").exists() and sorted(os.listdir(secret.parent)) == ["secret_key"]
+
+
+def test_a_refused_file_is_listed_and_resolved_like_any_exception(ctx, client, login,
+                                                                 csrf_headers, tmp_path, secret):
+    link = tmp_path / "0100_key.tif"
+    link.symlink_to(secret)
+    ingest_files([link], "named")
+    login(client, "operator")
+    [listed] = client.get("/api/capture/exceptions").get_json()["exceptions"]
+    assert (listed["code"], listed["page"], listed["actions"]) == (
+        "not_regular", None, ["rescan", "discard"])
+    screen = client.get("/capture/exceptions").get_data(as_text=True)
+    assert "0100_key.tif: not a regular file: a symbolic link" in screen
+    done = client.post(f"/api/capture/exceptions/{listed['id']}/resolve",
+                       json={"action": "discard", "note": "a link, not a scan"},
+                       headers=csrf_headers(client))
+    assert done.status_code == 200
