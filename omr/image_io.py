@@ -104,16 +104,17 @@ def _signature(data: bytes) -> str:
 
 def describe(data: bytes) -> str:
     """What a file that is not a PNG, JPEG or TIFF holds, in words: "starts with
-    text", "a GIF image (use PNG, JPEG or TIFF)", or its first bytes. The content
-    itself is never quoted."""
+    text", "a GIF image", or its size and first four bytes in hex. The content itself
+    is never quoted."""
     for magic, kind in _OTHER_SIGNATURES:
         if data.startswith(magic):
             return f"a {kind} ({len(data):,} bytes): scan to PNG, JPEG or TIFF"
     head = data[:512]
     try:
         text = head.decode("utf-8")
-    except UnicodeDecodeError as exc:  # text, unless it is cut in a character at the end
-        text = head[:exc.start].decode("utf-8") if exc.start >= len(head) - 3 else ""
+    except UnicodeDecodeError as exc:  # still text when the 512 bytes cut a character
+        cut = len(data) > len(head) and exc.start >= len(head) - 3
+        text = head[:exc.start].decode("utf-8") if cut else ""
     if text and all(c.isprintable() or c in "\t\r\n\f" for c in text):
         return f"starts with text ({len(data):,} bytes)"
     return f"{len(data):,} bytes of unknown content (starting {head[:4].hex(' ')})"

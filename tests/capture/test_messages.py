@@ -59,3 +59,11 @@ def test_a_frame_cut_off_gives_the_pages_before_it_then_the_file_with_its_reason
     last = pages[-1]
     assert last.data == cut and last.problem.code == "file"
     assert last.problem.reason.startswith(f"truncated TIFF: {len(cut):,} bytes, frame ")
+
+
+def test_text_is_told_from_binary_by_its_first_512_bytes():
+    long_text = ("a" + "é" * 300).encode()  # the 512th byte is half an "é"
+    for data, words in ((long_text, "starts with text"), (b"abc\xff", "unknown content"),
+                        (b"\x00\x00\x00text", "unknown content")):
+        [page] = split_file(data)
+        assert words in page.problem.reason
