@@ -11,6 +11,7 @@ with text"), for files that are empty, truncated, not an image, or over the
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import struct
 import warnings
@@ -228,13 +229,14 @@ def decode(data: bytes, reduce: int = 1, limits: ImageLimits = DEFAULT_LIMITS) -
 
 
 def read_image_file(path: str | Path, reduce: int = 1,
-                    limits: ImageLimits = DEFAULT_LIMITS) -> Decoded:
-    """Read and decode an image file; see :func:`decode`."""
+                    max_pixels: int = DEFAULT_MAX_PIXELS) -> Decoded:
+    """Read and decode an image file (pages of at most ``max_pixels``, the other limits
+    the defaults); see :func:`decode`."""
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
         raise ReadError(ReadCode.FILE, f"cannot open file: {exc.strerror}") from None
-    return decode(data, reduce, limits)
+    return decode(data, reduce, dataclasses.replace(DEFAULT_LIMITS, page_pixels=max_pixels))
 
 
 def _check_complete(data: bytes, fmt: str) -> None:

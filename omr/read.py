@@ -16,7 +16,7 @@ from omr import barcodes
 from omr.decisions import decide_field
 from omr.errors import ReadCode, ReadError
 from omr.identify import Identified, identify
-from omr.image_io import DEFAULT_MAX_PIXELS, ImageLimits, read_image_file
+from omr.image_io import DEFAULT_MAX_PIXELS, read_image_file
 from omr.levels import TEMPLATE_DPI, Levels, PageTemplate, TemplateCache, bubble_levels
 from omr.record import CodeRead, KeyRead, MarkRecord, RegistrationQuality
 from omr.registration import Registration
@@ -76,7 +76,7 @@ def read_file(path: str | Path, forms: dict[str, Form], form: Form | None = None
     """Read every page of an image file; a file that cannot be decoded is one
     exception record."""
     try:
-        decoded = read_image_file(path, options.reduce, ImageLimits(page_pixels=options.max_pixels))
+        decoded = read_image_file(path, options.reduce, options.max_pixels)
     except ReadError as exc:
         return [MarkRecord.refused(str(path), 0, exc)]
     return [read_page(image, forms, form, name=str(path), frame=i, scale=decoded.scale,
