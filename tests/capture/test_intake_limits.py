@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pypdfium2 as pdfium
 import pytest
 from PIL import Image, ImageDraw
 from sqlalchemy import select
@@ -125,3 +126,15 @@ def test_an_over_limit_file_is_an_exception_and_the_batch_goes_on(ctx, tmp_path)
         "0003.pdf": "PDF page 1 is 30.0 x 30.0 in, larger than a legal page (8.5 x 14 in): "
                     "not rendered"}
     assert taken == {"0001.png", "0002.tif", "0003.pdf", "0004.png"}  # the others went on
+
+
+def test_a_pdf_of_more_pages_than_the_limit_is_refused():
+    source = pdfium.PdfDocument(pdf_page_bytes(8.5, 11, 1700))
+    pdf = pdfium.PdfDocument.new()
+    pdf.import_pages(source, [0, 0, 0])
+    buffer = io.BytesIO()
+    pdf.save(buffer)
+    [page] = split_file(buffer.getvalue(), ImageLimits(frames=2))
+    assert page.problem.reason == ("too many pages: the PDF holds 3 pages, over the limit "
+                                   "of 2 a file")
+    assert len(list(split_file(buffer.getvalue()))) == 3
