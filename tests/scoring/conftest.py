@@ -1,0 +1,47 @@
+"""Reference data sets (../shared/reference/data) and simulated Rasch responses."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+REFERENCE = Path("/work/shared/reference/data")
+DATA = Path(__file__).parent / "data"
+
+
+def reference(name: str) -> Path:
+    path = REFERENCE / name
+    if not path.exists():
+        pytest.fail(f"reference data set {path} is missing")
+    return path
+
+
+def load_matrix(name: str) -> tuple[list[str], np.ndarray]:
+    path = reference(name)
+    header = path.read_text().splitlines()[0].replace('"', "").split(",")
+    return header, np.loadtxt(path, delimiter=",", skiprows=1)
+
+
+def simulate_rasch(n: int, b: np.ndarray, seed: int, chunk: int = 200_000) -> np.ndarray:
+    """int8 responses of ``n`` standard-normal persons to Rasch items ``b``."""
+    rng = np.random.default_rng(seed)
+    out = np.empty((n, b.size), dtype=np.int8)
+    for start in range(0, n, chunk):
+        theta = rng.standard_normal(min(chunk, n - start)).astype(np.float32)
+        p = 1 / (1 + np.exp(-(theta[:, None] - b.astype(np.float32))))
+        out[start:start + theta.size] = rng.random(p.shape, dtype=np.float32) < p
+    return out
+
+
+@pytest.fixture(scope="session")
+def lsat6():
+    header, data = load_matrix("LSAT6_patterns.csv")
+    return header[:5], data[:, :5].astype(np.int8), data[:, 5]
+
+
+@pytest.fixture(scope="session")
+def science():
+    header, data = load_matrix("Science_0to3.csv")
+    return header, data.astype(np.int8)
