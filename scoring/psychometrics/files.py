@@ -81,7 +81,7 @@ def _bad_cell(path, cells: np.ndarray, bad: np.ndarray, header: Sequence[str],
     row, col = np.argwhere(bad)[0]
     line = _lines(path)[row]
     return PsychometricsError("bad cell", f"{path}, line {line}, column {header[col]!r}: "
-                              f"{cells[row, col]!r} {what}")
+                              f"{str(cells[row, col])!r} {what}")
 
 
 def _integers(path, cells: np.ndarray, header) -> np.ndarray:
@@ -137,7 +137,7 @@ def _frequency_index(path, header, freq_column) -> int | None:
 def _frequencies(path, column: np.ndarray, name: str) -> np.ndarray:
     lines = None
     out = np.empty(column.size)
-    for row, text in enumerate(column):
+    for row, text in enumerate(column.tolist()):
         try:
             value = float(text)
         except ValueError:
