@@ -18,7 +18,7 @@ from scoring.psychometrics.errors import PsychometricsError
 OMIT = -1
 """The code of an omitted (or not reached) response in a response matrix; scored 0."""
 
-CHUNK_ROWS = 131_072
+CHUNK_ROWS = 65_536
 """Persons per block of the pass: bounds the temporary memory to a few MB."""
 
 
@@ -74,14 +74,18 @@ class SufficientStatistics:
 
 
 def _check_range(block: np.ndarray, max_scores: np.ndarray, offset: int,
-                 items: Sequence[str]) -> None:
-    bad = (block < OMIT) | (block > max_scores)
-    if bad.any():
+                 items: Sequence[str]) -> np.ndarray:
+    """The block's column minima, after checking every score is in range (a column's
+    minimum and maximum first; the bad cell is looked for only when there is one)."""
+    low, high = block.min(axis=0), block.max(axis=0)
+    if (low < OMIT).any() or (high > max_scores).any():
+        bad = (block < OMIT) | (block > max_scores)
         row, col = np.argwhere(bad)[0]
         raise PsychometricsError(
             "score out of range",
             f"row {offset + row + 1}, item {items[col]!r}: score {int(block[row, col])} is "
             f"outside 0..{int(max_scores[col])} (or {OMIT} for an omit)")
+    return low
 
 
 def gather(responses: np.ndarray, items: Sequence[str] | None = None,
@@ -135,16 +139,15 @@ def _first_pass(x, max_scores, weights, strata, items):
     for start in range(0, n_rows, CHUNK_ROWS):
         block = x[start:start + CHUNK_ROWS]
         w = None if weights is None else weights[start:start + CHUNK_ROWS]
-        _check_range(block, max_scores, start, items)
-        omitted = block < 0
-        if omitted.any():
-            omits += _column_sums(omitted, w)
+        if (_check_range(block, max_scores, start, items) < 0).any():
+            omits += _column_sums(block < 0, w)
             block = np.maximum(block, 0)
         raw[start:start + block.shape[0]] = block.sum(axis=1, dtype=raw.dtype)
-        counts[:, 1] += _column_sums(block == 1, w)
+        item_sums = _column_sums(block, w)
+        counts[:, 1] += item_sums  # the count of 1s, for a 0/1 item
         for i in polytomous:
-            counts[i] += _bincount(block[:, i], w, counts.shape[1])[:counts.shape[1]]
-            counts[i, 1] -= _column_sums(block[:, i:i + 1] == 1, w)[0]
+            counts[i, 1] -= item_sums[i]
+            counts[i, 1:] += _bincount(block[:, i], w, counts.shape[1])[1:counts.shape[1]]
         for s, members in enumerate(strata):
             sub = block[:, members].sum(axis=1, dtype=np.int64).astype(np.float64)
             moments[0, s] += sub.sum() if w is None else sub @ w
@@ -154,10 +157,11 @@ def _first_pass(x, max_scores, weights, strata, items):
     return raw, omits, counts, moments
 
 
-def _column_sums(mask: np.ndarray, w: np.ndarray | None) -> np.ndarray:
+def _column_sums(block: np.ndarray, w: np.ndarray | None) -> np.ndarray:
+    """Weighted column sums of a boolean or score block."""
     if w is None:
-        return mask.sum(axis=0, dtype=np.int64).astype(np.float64)
-    return w @ mask
+        return block.sum(axis=0, dtype=np.int64).astype(np.float64)
+    return w @ block
 
 
 def _score_group_sums(x, raw, max_scores, weights):
@@ -177,13 +181,15 @@ def _score_group_sums(x, raw, max_scores, weights):
     order = np.argsort(raw, kind="stable")
     for start in range(0, n_rows, CHUNK_ROWS):
         rows = order[start:start + CHUNK_ROWS]
-        block = np.maximum(x[rows], 0)
+        block = np.maximum(np.take(x, rows, axis=0), 0)
         scores = raw[rows]
-        firsts = np.concatenate(([0], np.flatnonzero(np.diff(scores)) + 1))
-        sums[scores[firsts]] += np.add.reduceat(block, firsts, axis=0, dtype=np.int64)
-        for i in polytomous:
-            col = block[:, i].astype(np.int64)
-            squares[scores[firsts], i] += np.add.reduceat(col * col, firsts)
+        edges = np.concatenate(([0], np.flatnonzero(np.diff(scores)) + 1, [rows.size]))
+        for first, end in zip(edges[:-1], edges[1:], strict=True):
+            group = block[first:end]
+            sums[scores[first]] += group.sum(axis=0, dtype=np.int64)
+            if polytomous.size:
+                values = group[:, polytomous].astype(np.int64)
+                squares[scores[first], polytomous] += (values * values).sum(axis=0)
     dichotomous = max_scores <= 1
     squares[:, dichotomous] = sums[:, dichotomous]
     return sums, squares

@@ -7,6 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from scoring.psychometrics.simulate import simulate_responses
+
 REFERENCE = Path("/work/shared/reference/data")
 DATA = Path(__file__).parent / "data"
 
@@ -24,15 +26,10 @@ def load_matrix(name: str) -> tuple[list[str], np.ndarray]:
     return header, np.loadtxt(path, delimiter=",", skiprows=1)
 
 
-def simulate_rasch(n: int, b: np.ndarray, seed: int, chunk: int = 200_000) -> np.ndarray:
+def simulate_rasch(n: int, b: np.ndarray, seed: int) -> np.ndarray:
     """int8 responses of ``n`` standard-normal persons to Rasch items ``b``."""
     rng = np.random.default_rng(seed)
-    out = np.empty((n, b.size), dtype=np.int8)
-    for start in range(0, n, chunk):
-        theta = rng.standard_normal(min(chunk, n - start)).astype(np.float32)
-        p = 1 / (1 + np.exp(-(theta[:, None] - b.astype(np.float32))))
-        out[start:start + theta.size] = rng.random(p.shape, dtype=np.float32) < p
-    return out
+    return simulate_responses(rng.standard_normal(n), b, rng)
 
 
 @pytest.fixture(scope="session")
