@@ -13,6 +13,7 @@ from scoring.psychometrics.cml import _Model, calibrate
 from scoring.psychometrics.errors import PsychometricsError
 from scoring.psychometrics.esf import esf
 from scoring.psychometrics.persons import calibration_bank, score_table
+from scoring.psychometrics.simulate import simulate_responses
 from scoring.psychometrics.stats import gather
 from tests.scoring.conftest import simulate_rasch
 
@@ -137,3 +138,23 @@ def test_recovery_within_standard_errors_sum_zero_and_anchored(n):
         assert 0.5 < np.mean(z**2) < 1.7, np.mean(z**2)
     anchored = calibrate(stats, {"item1": [b[0]]})
     assert anchored.thresholds[0][0] == b[0] and anchored.standard_errors[0][0] == 0.0
+
+
+def test_mixed_test_recovery_choice_items_beside_a_writing_trait():
+    """60 Rasch items and one trait scored 0-4, 20,000 students: every threshold within
+    its standard errors, sum-zero (the generating values normalised alike)."""
+    rng = np.random.default_rng(11)
+    truth = np.full((61, 4), np.nan)
+    truth[:60, 0] = np.linspace(-2, 2, 60)
+    truth[60] = [-1.5, -0.4, 0.6, 1.7]
+    x = simulate_responses(rng.standard_normal(20_000), truth, rng)
+    result = calibrate(gather(x))
+    assert result.max_scores.tolist() == [1] * 60 + [4]
+    true = truth[~np.isnan(truth)]
+    # sum of tau_ik = 0: threshold k of an item with maximum m weighs m - k + 1
+    weights = np.concatenate([np.arange((~np.isnan(r)).sum(), 0, -1) for r in truth])
+    true = true - (weights @ true) / weights.sum()
+    est = np.concatenate(result.thresholds)
+    se = np.concatenate(result.standard_errors)
+    z = (est - true) / se
+    assert np.abs(z).max() < 4.0 and 0.5 < np.mean(z**2) < 1.7
