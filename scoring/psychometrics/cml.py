@@ -20,6 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.linalg import cho_factor, cho_solve
 
 from scoring.psychometrics.errors import PsychometricsError
 from scoring.psychometrics.esf import ESF, esf, pair_functionals
@@ -140,16 +141,20 @@ class _Model:
         p = self.probabilities(e, table)
         expected = p @ self.n_r
         gradient = np.where(self.mask, expected - self.counts, 0.0)
-        n_items, k = len(self.m), self.k
-        flat = (p * np.sqrt(self.n_r)).reshape(n_items * k, -1)
-        info = -(flat @ flat.T)
-        info[np.diag_indices_from(info)] += expected.ravel()
+        size = self.mask.size
+        valid = np.flatnonzero(self.mask.ravel())
+        item, step = valid // self.k, valid % self.k + 1
+        flat = p.reshape(size, -1)[valid] * np.sqrt(self.n_r)
+        block = -np.einsum("pr,qr->pq", flat, flat)
+        block[np.diag_indices_from(block)] += expected.ravel()[valid]
         with np.errstate(divide="ignore", invalid="ignore"):
             w = np.where(self.n_r > 0, self.n_r / table.total, 0.0)
         pairs = pair_functionals(e, self.m, table, w, -table.log_total_scale)
-        shift = np.arange(1, k + 1)[:, None] + np.arange(1, k + 1)[None, :]
-        joint = pairs[:, :, shift] * e[:, None, 1:, None] * e[None, :, None, 1:]
-        info += joint.transpose(0, 2, 1, 3).reshape(n_items * k, n_items * k)
+        weight = e[:, 1:].ravel()[valid]
+        block += (pairs[item[:, None], item[None, :], step[:, None] + step[None, :]]
+                  * weight[:, None] * weight[None, :])
+        info = np.zeros((size, size))
+        info[np.ix_(valid, valid)] = block
         return self.log_likelihood(tau, table), gradient, info
 
 
@@ -178,7 +183,7 @@ def _free_parameters(model: _Model, anchors: Mapping[int, np.ndarray],
 def _newton(model: _Model, tau: np.ndarray, free: np.ndarray) -> tuple[np.ndarray, int]:
     loglik, gradient, info = model.score_and_information(tau)
     for iteration in range(1, MAX_ITERATIONS + 1):
-        step = np.linalg.solve(info[np.ix_(free, free)], gradient.ravel()[free])
+        step = cho_solve(cho_factor(info[np.ix_(free, free)]), gradient.ravel()[free])
         length = 1.0
         while True:
             trial = tau.copy().ravel()
@@ -197,20 +202,25 @@ def _newton(model: _Model, tau: np.ndarray, free: np.ndarray) -> tuple[np.ndarra
 
 def _threshold_covariance(model: _Model, info: np.ndarray, free: np.ndarray,
                           sum_zero: bool) -> np.ndarray:
-    """Covariance of the thresholds delta (flattened I*K) from the information in tau."""
+    """Covariance of the thresholds delta (flattened I*K) from the information in tau;
+    with sum-zero identification, that of the normalised thresholds (the origin's
+    uncertainty shared by all)."""
     size = info.shape[0]
     cov_tau = np.zeros((size, size))
-    cov_tau[np.ix_(free, free)] = np.linalg.inv(info[np.ix_(free, free)])
+    cov_tau[np.ix_(free, free)] = cho_solve(cho_factor(info[np.ix_(free, free)]),
+                                            np.eye(free.size))
+    valid = np.flatnonzero(model.mask.ravel())
     k = model.k
-    to_delta = np.kron(np.eye(len(model.m)), np.eye(k) - np.eye(k, k=-1))
-    valid = model.mask.ravel()
-    to_delta[:, ~valid] = 0.0
-    to_delta[~valid, :] = 0.0
+    previous = np.flatnonzero(valid % k > 0)  # delta_ik = tau_ik - tau_i,k-1
+    to_delta = np.eye(valid.size)
+    to_delta[previous, previous - 1] = -1.0
     if sum_zero:
-        centre = np.eye(size) - np.outer(valid, _origin_weights(model)) / _origin_weights(
-            model).sum()
-        to_delta = centre @ to_delta
-    return to_delta @ cov_tau @ to_delta.T
+        origin = _origin_weights(model)[valid]
+        to_delta -= np.outer(np.ones(valid.size), origin) @ to_delta / origin.sum()
+    cov = np.zeros((size, size))
+    half = np.einsum("pa,ab->pb", to_delta, cov_tau[np.ix_(valid, valid)])
+    cov[np.ix_(valid, valid)] = np.einsum("pb,qb->pq", half, to_delta)
+    return cov
 
 
 def _origin_weights(model: _Model) -> np.ndarray:

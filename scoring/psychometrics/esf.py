@@ -55,11 +55,11 @@ class ESF:
 
     def without_each_item(self) -> tuple[np.ndarray, np.ndarray]:
         """ESFs leaving out each item in turn: (I, R+1) scaled, and (I,) log scales."""
-        n_items, width = self.prefix.shape[0] - 1, self.prefix.shape[1]
-        padded = np.zeros((n_items, 2 * width - 1))
-        padded[:, width - 1:] = self.suffix[1:]
-        windows = sliding_window_view(padded, width, axis=1)
-        loo = np.matmul(windows, self.prefix[:-1, ::-1, None])[..., 0]
+        prefix, suffix = self.prefix[:-1], self.suffix[1:]
+        width = prefix.shape[1]
+        loo = np.zeros_like(prefix)
+        for s in range(width):  # loo[i, r] = sum_s prefix[i, s] * suffix[i + 1, r - s]
+            loo[:, s:] += prefix[:, s:s + 1] * suffix[:, :width - s]
         return loo, self.log_prefix[:-1] + self.log_suffix[1:]
 
 
@@ -85,13 +85,14 @@ def pair_functionals(e: np.ndarray, m: np.ndarray, table: ESF, weights: np.ndarr
     moments of the conditional likelihood in O(I^2 R) work.
 
     ``weights`` (R+1,) are given scaled by ``exp(log_weight_scale)``; the result is exact
-    (unscaled) and symmetric in i, j.
+    (unscaled) and symmetric in i, j. Products go through einsum's own loops: these
+    matrices are small, and a threaded BLAS stalls on them when the machine is busy.
     """
     n_items, width = table.prefix.shape[0] - 1, table.prefix.shape[1]
     shifts = 2 * e.shape[1] - 1
     padded = np.concatenate([weights, np.zeros(width + shifts)])
     windows = sliding_window_view(padded, width)[:width]
-    tail = table.suffix[1:] @ windows.T
+    tail = np.einsum("ju,tu->jt", table.suffix[1:], windows)
     tail_padded = np.concatenate([tail, np.zeros((n_items, shifts))], axis=1)
     out = np.zeros((n_items, n_items, shifts))
     rows = np.zeros((n_items, width))
@@ -100,7 +101,7 @@ def pair_functionals(e: np.ndarray, m: np.ndarray, table: ESF, weights: np.ndarr
         if j:
             shifted = sliding_window_view(tail_padded[j], shifts)[:width]
             log_scale = log_rows[:j] + table.log_suffix[j + 1] + log_weight_scale
-            out[:j, j] = (rows[:j] @ shifted) * np.exp(log_scale)[:, None]
+            out[:j, j] = np.einsum("is,sm->im", rows[:j], shifted) * np.exp(log_scale)[:, None]
             rows[:j], step = _normalised(times_item(rows[:j], e[j], int(m[j])))
             log_rows[:j] += step
         rows[j], log_rows[j] = table.prefix[j], table.log_prefix[j]
