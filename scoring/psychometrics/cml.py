@@ -63,15 +63,57 @@ class Calibration:
         return out
 
 
-def constant_items(stats: SufficientStatistics) -> list[tuple[int, str]]:
-    """Items whose every person has the same score (no information): index and reason."""
-    out = []
-    for i, counts in enumerate(stats.category_counts):
-        if counts[0] == stats.persons:
-            out.append((i, "every person scored 0"))
-        elif counts[stats.max_scores[i]] == stats.persons:
-            out.append((i, "every person scored the maximum"))
+Booklets = SufficientStatistics | Sequence[SufficientStatistics]
+"""One test's statistics, or one per booklet (form) when persons took different items."""
+
+
+def as_booklets(stats: Booklets) -> list[SufficientStatistics]:
+    return [stats] if isinstance(stats, SufficientStatistics) else list(stats)
+
+
+@dataclass(frozen=True)
+class ItemTotals:
+    """Every item of the booklets, its maximum, category counts and persons who took it."""
+
+    items: tuple[str, ...]
+    max_scores: np.ndarray
+    counts: np.ndarray
+    persons: np.ndarray
+
+
+def item_totals(booklets: Sequence[SufficientStatistics]) -> ItemTotals:
+    maxima: dict[str, int] = {}
+    for stats in booklets:
+        for name, top in zip(stats.items, stats.max_scores.tolist(), strict=True):
+            if maxima.setdefault(name, top) != top:
+                raise PsychometricsError("inconsistent maximum", f"item {name!r} has maximum "
+                                         f"{maxima[name]} in one booklet and {top} in another")
+    items = tuple(maxima)
+    index = {name: i for i, name in enumerate(items)}
+    counts = np.zeros((len(items), max(maxima.values()) + 1))
+    persons = np.zeros(len(items))
+    for stats in booklets:
+        rows = [index[name] for name in stats.items]
+        counts[rows, :stats.category_counts.shape[1]] += stats.category_counts
+        persons[rows] += stats.persons
+    return ItemTotals(items, np.array([maxima[n] for n in items]), counts, persons)
+
+
+def constant_items(totals: ItemTotals) -> dict[str, str]:
+    """Items every person who took them scored alike (no information), with the reason."""
+    out = {}
+    for name, top, counts, persons in zip(totals.items, totals.max_scores, totals.counts,
+                                          totals.persons, strict=True):
+        if counts[0] == persons:
+            out[name] = "every person scored 0"
+        elif counts[top] == persons:
+            out[name] = "every person scored the maximum"
     return out
+
+
+def without(stats: SufficientStatistics, names) -> SufficientStatistics:
+    """``stats`` without the (constant) items ``names``."""
+    return reduced(stats, [i for i, name in enumerate(stats.items) if name in names])
 
 
 def reduced(stats: SufficientStatistics, drop: Sequence[int]) -> SufficientStatistics:
@@ -158,17 +200,52 @@ class _Model:
         return self.log_likelihood(tau, table), gradient, info
 
 
-def _start(model: _Model) -> np.ndarray:
+class _Design:
+    """The booklets' conditional likelihoods on one set of items: each booklet is a test of
+    its own items (with its own raw-score distribution); the item parameters are shared."""
+
+    def __init__(self, booklets: Sequence[SufficientStatistics], items: tuple[str, ...],
+                 max_scores: np.ndarray) -> None:
+        self.m = max_scores.astype(np.int64)
+        self.k = int(self.m.max())
+        self.mask = np.arange(1, self.k + 1)[None, :] <= self.m[:, None]
+        index = {name: i for i, name in enumerate(items)}
+        self.parts = []
+        self.counts = np.zeros(self.mask.shape)
+        self.item_persons = np.zeros(len(items))
+        for stats in booklets:
+            model = _Model(stats)
+            rows = np.array([index[name] for name in stats.items], dtype=np.int64)
+            self.parts.append((model, rows))
+            self.counts[rows, :model.k] += model.counts
+            self.item_persons[rows] += model.n_r.sum()
+        self.persons = sum(model.n_r.sum() for model, _ in self.parts)
+
+    def score_and_information(self, tau: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+        """The sums over booklets of log L, its gradient (I, K) and information."""
+        loglik, gradient = 0.0, np.zeros(self.mask.shape)
+        info = np.zeros((self.mask.size, self.mask.size))
+        for model, rows in self.parts:
+            part_loglik, part_gradient, part_info = model.score_and_information(
+                tau[rows, :model.k])
+            loglik += part_loglik
+            gradient[rows, :model.k] += part_gradient
+            flat = (rows[:, None] * self.k + np.arange(model.k)[None, :]).ravel()
+            info[np.ix_(flat, flat)] += part_info
+        return loglik, gradient, info
+
+
+def _start(model: _Design) -> np.ndarray:
     """Starting thresholds: log odds of adjacent categories, cumulated."""
     counts = np.concatenate([np.zeros((len(model.m), 1)), model.counts], axis=1)
-    counts[:, 0] = model.n_r.sum() - model.counts.sum(axis=1)
+    counts[:, 0] = model.item_persons - model.counts.sum(axis=1)
     counts = np.maximum(counts, 0.5)
     steps = np.log(counts[:, :-1] / counts[:, 1:])
     steps = np.where(model.mask, steps - steps[model.mask].mean(), 0.0)
     return np.cumsum(steps, axis=1)
 
 
-def _free_parameters(model: _Model, anchors: Mapping[int, np.ndarray],
+def _free_parameters(model: _Design, anchors: Mapping[int, np.ndarray],
                      tau: np.ndarray) -> np.ndarray:
     """Indexes (into the flattened I*K tau) that Newton moves; sets anchored values."""
     fixed = np.zeros_like(model.mask)
@@ -180,7 +257,7 @@ def _free_parameters(model: _Model, anchors: Mapping[int, np.ndarray],
     return np.flatnonzero((model.mask & ~fixed).ravel())
 
 
-def _newton(model: _Model, tau: np.ndarray, free: np.ndarray) -> tuple[np.ndarray, int]:
+def _newton(model: _Design, tau: np.ndarray, free: np.ndarray) -> tuple[np.ndarray, int]:
     loglik, gradient, info = model.score_and_information(tau)
     for iteration in range(1, MAX_ITERATIONS + 1):
         step = cho_solve(cho_factor(info[np.ix_(free, free)]), gradient.ravel()[free])
@@ -200,7 +277,7 @@ def _newton(model: _Model, tau: np.ndarray, free: np.ndarray) -> tuple[np.ndarra
                              "Newton steps")
 
 
-def _threshold_covariance(model: _Model, info: np.ndarray, free: np.ndarray,
+def _threshold_covariance(model: _Design, info: np.ndarray, free: np.ndarray,
                           sum_zero: bool) -> np.ndarray:
     """Covariance of the thresholds delta (flattened I*K) from the information in tau;
     with sum-zero identification, that of the normalised thresholds (the origin's
@@ -223,30 +300,33 @@ def _threshold_covariance(model: _Model, info: np.ndarray, free: np.ndarray,
     return cov
 
 
-def _origin_weights(model: _Model) -> np.ndarray:
+def _origin_weights(model: _Design) -> np.ndarray:
     """Sum-zero identification as eRm's ``sum0``: the item-category parameters tau_ik sum
     to 0, i.e. sum_ik (m_i - k + 1) delta_ik = 0 (the mean difficulty 0 for Rasch items)."""
     steps = np.arange(1, model.k + 1)[None, :]
     return np.where(model.mask, model.m[:, None] - steps + 1, 0).ravel().astype(float)
 
 
-def calibrate(stats: SufficientStatistics,
+def calibrate(stats: Booklets,
               anchors: Mapping[str, Sequence[float]] | None = None) -> Calibration:
-    """CML calibration of every item (Rasch items are the one-threshold case).
+    """CML calibration of every item (Rasch items are the one-threshold case), from one
+    test's statistics or one per booklet (items shared between booklets link them).
 
     ``anchors`` maps item names to fixed thresholds (their difficulty for Rasch items);
-    without anchors the thresholds sum to zero over all items. Items every person answered
+    without anchors the item-category parameters sum to zero. Items every person answered
     alike are set aside and reported. Raises :class:`PsychometricsError` for an unknown
     anchored item, an anchor of the wrong length, or a score category nobody reached.
     """
-    anchors = dict(anchors or {})
-    dropped = constant_items(stats)
-    work = reduced(stats, [i for i, _ in dropped])
-    index = {name: i for i, name in enumerate(work.items)}
-    anchored = _anchor_indexes(anchors, index, work, stats.items)
-    _check_categories(work)
-    model = _Model(work)
-    if model.n_r.sum() == 0:
+    booklets = as_booklets(stats)
+    totals = item_totals(booklets)
+    dropped = constant_items(totals)
+    keep = [i for i, name in enumerate(totals.items) if name not in dropped]
+    items = tuple(totals.items[i] for i in keep)
+    _check_categories(items, totals.max_scores[keep], totals.counts[keep])
+    anchored = _anchor_indexes(dict(anchors or {}), items, totals, dropped)
+    work = [b for b in (without(s, dropped) for s in booklets) if b.items]
+    model = _Design(work, items, totals.max_scores[keep])
+    if model.persons == 0:
         raise PsychometricsError("no data", "every person has a zero or perfect score: "
                                  "nothing to calibrate")
     tau = _start(model)
@@ -262,35 +342,36 @@ def calibrate(stats: SufficientStatistics,
     se = np.sqrt(np.maximum(np.diag(cov), 0.0)).reshape(delta.shape)
     m = model.m
     return Calibration(
-        items=work.items,
+        items=items,
         thresholds=tuple(delta[i, :m[i]].copy() for i in range(len(m))),
         standard_errors=tuple(se[i, :m[i]].copy() for i in range(len(m))),
         anchored=tuple(i in anchored for i in range(len(m))),
         log_likelihood=loglik, iterations=iterations,
-        zero_scores=float(work.score_counts[0]), perfect_scores=float(work.score_counts[-1]),
-        set_aside=tuple((stats.items[i], why) for i, why in dropped), max_scores=m)
+        zero_scores=float(sum(b.score_counts[0] for b in work)),
+        perfect_scores=float(sum(b.score_counts[-1] for b in work)),
+        set_aside=tuple(dropped.items()), max_scores=m)
 
 
-def _anchor_indexes(anchors, index, work, all_items) -> dict[int, np.ndarray]:
+def _anchor_indexes(anchors, items, totals: ItemTotals, dropped) -> dict[int, np.ndarray]:
+    index = {name: i for i, name in enumerate(items)}
     out = {}
     for name, values in anchors.items():
         if name not in index:
-            where = "was set aside (constant)" if name in all_items else "is not in the responses"
+            where = "was set aside (constant)" if name in dropped else "is not in the responses"
             raise PsychometricsError("unknown anchor", f"anchored item {name!r} {where}")
         values = np.atleast_1d(np.asarray(values, dtype=np.float64))
-        i = index[name]
-        if values.size != work.max_scores[i] or not np.isfinite(values).all():
-            raise PsychometricsError(
-                "bad anchor", f"anchored item {name!r} needs {work.max_scores[i]} finite "
-                f"threshold(s), got {values.size}")
-        out[i] = values
+        top = int(totals.max_scores[totals.items.index(name)])
+        if values.size != top or not np.isfinite(values).all():
+            raise PsychometricsError("bad anchor", f"anchored item {name!r} needs {top} "
+                                     f"finite threshold(s), got {values.size}")
+        out[index[name]] = values
     return out
 
 
-def _check_categories(stats: SufficientStatistics) -> None:
-    for i, counts in enumerate(stats.category_counts):
-        empty = [k for k in range(1, int(stats.max_scores[i]) + 1) if counts[k] == 0]
+def _check_categories(items, max_scores, counts) -> None:
+    for name, top, row in zip(items, max_scores, counts, strict=True):
+        empty = [k for k in range(1, int(top) + 1) if row[k] == 0]
         if empty:
             raise PsychometricsError(
-                "empty category", f"item {stats.items[i]!r}: nobody scored {empty[0]}; "
+                "empty category", f"item {name!r}: nobody scored {empty[0]}; "
                 "recode its categories or give its maximum score")

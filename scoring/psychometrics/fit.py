@@ -17,10 +17,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from scoring.psychometrics.cml import Calibration, constant_items, reduced
+from scoring.psychometrics.cml import Booklets, Calibration, as_booklets, without
 from scoring.psychometrics.irt import category_probabilities
 from scoring.psychometrics.persons import calibration_bank, score_table
-from scoring.psychometrics.stats import SufficientStatistics
 
 
 @dataclass(frozen=True)
@@ -30,18 +29,28 @@ class ItemFit:
     outfit: np.ndarray
 
 
-def item_fit(stats: SufficientStatistics, calibration: Calibration) -> ItemFit:
-    """Infit and outfit mean squares of the calibrated items (expected value 1)."""
-    work = reduced(stats, [i for i, _ in constant_items(stats)])
+def item_fit(stats: Booklets, calibration: Calibration) -> ItemFit:
+    """Infit and outfit mean squares of the calibrated items (expected value 1), summed
+    over the booklets (each with the raw-to-theta table of its own items)."""
     bank = calibration_bank(calibration)
-    theta = score_table(bank).theta[1:-1]
-    p = category_probabilities(bank, theta)
-    k = np.arange(p.shape[2])
-    expected = p @ k
-    variance = p @ (k * k) - expected**2
-    n_r = work.score_counts[1:-1, None]
-    sums, squares = work.score_item_sums[1:-1], work.score_item_squares[1:-1]
-    residual = squares - 2 * expected * sums + n_r * expected**2
-    persons = n_r.sum()
-    return ItemFit(work.items, residual.sum(axis=0) / (n_r * variance).sum(axis=0),
-                   (residual / variance).sum(axis=0) / persons)
+    index = {name: i for i, name in enumerate(calibration.items)}
+    residual, information, persons = (np.zeros(len(index)) for _ in range(3))
+    standardised = np.zeros(len(index))
+    for booklet in as_booklets(stats):
+        work = without(booklet, dict(calibration.set_aside))
+        if not work.items:
+            continue
+        rows = [index[name] for name in work.items]
+        sub = bank.subset(work.items)
+        p = category_probabilities(sub, score_table(sub).theta[1:-1])
+        k = np.arange(p.shape[2])
+        expected = p @ k
+        variance = p @ (k * k) - expected**2
+        n_r = work.score_counts[1:-1, None]
+        sums, squares = work.score_item_sums[1:-1], work.score_item_squares[1:-1]
+        squared = squares - 2 * expected * sums + n_r * expected**2
+        np.add.at(residual, rows, squared.sum(axis=0))
+        np.add.at(standardised, rows, (squared / variance).sum(axis=0))
+        np.add.at(information, rows, (n_r * variance).sum(axis=0))
+        np.add.at(persons, rows, n_r.sum())
+    return ItemFit(calibration.items, residual / information, standardised / persons)

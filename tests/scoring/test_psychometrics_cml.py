@@ -158,3 +158,21 @@ def test_mixed_test_recovery_choice_items_beside_a_writing_trait():
     se = np.concatenate(result.standard_errors)
     z = (est - true) / se
     assert np.abs(z).max() < 4.0 and 0.5 < np.mean(z**2) < 1.7
+
+
+def test_booklets_with_different_items_and_abilities_recover_one_scale():
+    """Three booklets of 60 of 90 items, each taken by a group of its own ability (the
+    non-equivalent groups CML does not mind): one calibration on the 90 items."""
+    rng = np.random.default_rng(21)
+    b = np.linspace(-2.5, 2.5, 90)
+    designs = [np.r_[0:60], np.r_[30:90], np.r_[0:30, 60:90]]
+    booklets = []
+    for design, mean in zip(designs, (-0.5, 0.5, 0.0), strict=True):
+        x = simulate_responses(rng.normal(mean, 1, 20_000), b[design], rng)
+        booklets.append(gather(x, [f"item{i + 1}" for i in design]))
+    result = calibrate(booklets)
+    assert result.items == tuple(f"item{i + 1}" for i in range(90))
+    z = _z_scores(result, b - b.mean())
+    assert np.abs(z).max() < 4.0 and 0.5 < np.mean(z**2) < 1.7
+    single = calibrate(booklets[0])
+    assert calibrate([booklets[0]]).log_likelihood == single.log_likelihood
