@@ -22,7 +22,7 @@ from scoring.psychometrics.items import item_analysis, option_distribution
 from scoring.psychometrics.linking import DIRECTIONS, METHODS, LinkingOptions, drift, link
 from scoring.psychometrics.persons import calibration_bank, score_table
 from scoring.psychometrics.reliability import binomial_csem, reliability
-from scoring.psychometrics.stats import SufficientStatistics, gather
+from scoring.psychometrics.stats import OMIT, SufficientStatistics, gather
 
 MODELS = {"rasch": 1, "pcm": None}
 """``--model``: the maximum score it allows per item (None: any)."""
@@ -71,12 +71,33 @@ def _strata(max_scores: np.ndarray) -> list[list[int]]:
 def _load(path: str, model: str, freq: str | None, key_path: str | None = None):
     key = files.read_key(key_path) if key_path else None
     data = files.read_responses(path, freq, MODELS[model], key)
-    max_scores = None if model == "pcm" else np.ones(len(data.items), dtype=np.int64)
-    if max_scores is None:
-        max_scores = np.maximum(data.responses.max(axis=0), 1)
+    max_scores = _max_scores(data, model)
     stats = gather(data.responses, data.items, max_scores, data.weights,
                    _strata(max_scores))
     return data, stats
+
+
+def _max_scores(data: files.ResponseFile, model: str) -> np.ndarray:
+    if model == "pcm":
+        return np.maximum(data.responses.max(axis=0), 1).astype(np.int64)
+    return np.ones(len(data.items), dtype=np.int64)
+
+
+def _load_booklets(path: str, model: str, freq: str | None, column: str):
+    """One statistics per booklet; an item empty for every person of a booklet was not in
+    that booklet (an omit is an empty cell among answered ones)."""
+    data = files.read_responses(path, freq, MODELS[model], booklet_column=column)
+    max_scores = _max_scores(data, model)
+    out = []
+    for booklet in sorted(set(data.booklets.tolist())):
+        rows = data.booklets == booklet
+        sub = data.responses[rows]
+        given = ~(sub == OMIT).all(axis=0)
+        weights = None if data.weights is None else data.weights[rows]
+        out.append((booklet, gather(np.ascontiguousarray(sub[:, given]),
+                                    [n for n, g in zip(data.items, given, strict=True) if g],
+                                    max_scores[given], weights)))
+    return out
 
 
 response_argument = click.argument("responses", type=click.Path(dir_okay=False))
@@ -151,9 +172,15 @@ def reliability_command(responses, model, freq, as_json):
                                [[c["raw"], c["binomial"], c["irt"]] for c in csem])])
 
 
-def _calibration_document(stats: SufficientStatistics, result: Calibration) -> dict:
+def _raw_to_theta(bank: ItemBank) -> list[dict]:
+    table = score_table(bank)
+    return [{"raw": int(r), "theta": float(t), "se": float(s)}
+            for r, t, s in zip(table.raw, table.theta, table.se, strict=True)]
+
+
+def _calibration_document(stats: SufficientStatistics | list[SufficientStatistics],
+                          result: Calibration) -> dict:
     fit = item_fit(stats, result)
-    table = score_table(calibration_bank(result))
     items = []
     for i, name in enumerate(result.items):
         entry: dict[str, Any] = {"item": name}
@@ -169,9 +196,7 @@ def _calibration_document(stats: SufficientStatistics, result: Calibration) -> d
             "log_likelihood": result.log_likelihood, "iterations": result.iterations,
             "zero_scores": result.zero_scores, "perfect_scores": result.perfect_scores,
             "set_aside": [{"item": n, "reason": why} for n, why in result.set_aside],
-            "items": items,
-            "persons": [{"raw": int(r), "theta": float(t), "se": float(s)}
-                        for r, t, s in zip(table.raw, table.theta, table.se, strict=True)]}
+            "items": items}
 
 
 def _anchors(path: str | None) -> dict[str, np.ndarray]:
@@ -188,13 +213,31 @@ def _anchors(path: str | None) -> dict[str, np.ndarray]:
 @freq_option
 @click.option("--anchor", "anchor_path", type=click.Path(dir_okay=False),
               help="Item-parameter file of anchored items (item, b or d1..).")
+@click.option("--booklet", "booklet_column", help="Column of booklet (form) ids: each "
+              "booklet is its own test of the items its persons answered.")
 @json_option
-def calibrate_command(responses, model, freq, anchor_path, as_json):
+def calibrate_command(responses, model, freq, anchor_path, booklet_column, as_json):
     """Rasch or partial credit calibration by conditional maximum likelihood."""
-    _, stats = _run(lambda: _load(responses, model, freq))
+    if booklet_column:
+        booklets = _run(lambda: _load_booklets(responses, model, freq, booklet_column))
+        stats = [b for _, b in booklets]
+    else:
+        stats = _run(lambda: _load(responses, model, freq))[1]
     anchors = _run(lambda: _anchors(anchor_path))
     result = _run(lambda: calibrate(stats, anchors))
     document = _calibration_document(stats, result)
+    bank = calibration_bank(result)
+    set_aside = dict(result.set_aside)
+    if booklet_column:
+        document["booklets"] = [
+            {"booklet": name, "items": [n for n in b.items if n not in set_aside],
+             "persons": _raw_to_theta(bank.subset([n for n in b.items if n not in set_aside]))}
+            for name, b in booklets]
+        tables_persons = []
+    else:
+        document["persons"] = _raw_to_theta(bank)
+        tables_persons = [("Raw score to theta", ["raw", "theta", "se"],
+                           [[p["raw"], p["theta"], p["se"]] for p in document["persons"]])]
     item_rows = [[e["item"], e.get("b", e.get("thresholds")), e["se"], e["infit"],
                   e["outfit"], "anchored" if e["anchored"] else ""] for e in document["items"]]
     notes = [["conditional log-likelihood", result.log_likelihood],
@@ -203,9 +246,7 @@ def calibrate_command(responses, model, freq, anchor_path, as_json):
     notes += [[f"item {n} set aside", why] for n, why in result.set_aside]
     _emit(as_json, document, [
         ("Items", ["item", "b / thresholds", "se", "infit", "outfit", ""], item_rows),
-        ("Calibration", ["", "value"], notes),
-        ("Raw score to theta", ["raw", "theta", "se"],
-         [[p["raw"], p["theta"], p["se"]] for p in document["persons"]])])
+        ("Calibration", ["", "value"], notes), *tables_persons])
 
 
 def _banks(new: str, old: str, scaling: float) -> tuple[ItemBank, ItemBank]:

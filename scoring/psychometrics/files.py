@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -35,6 +35,7 @@ class ResponseFile:
     weights: np.ndarray | None
     choices: np.ndarray | None = None
     key: np.ndarray | None = None
+    booklets: np.ndarray | None = None
 
 
 def _rows(path: str | Path) -> tuple[list[str], list[list[str]]]:
@@ -102,27 +103,38 @@ def _integers(path, cells: np.ndarray, header) -> np.ndarray:
 
 
 def read_responses(path: str | Path, freq_column: str | None = None,
-                   max_score: int | None = None,
-                   key: dict[str, str] | None = None) -> ResponseFile:
+                   max_score: int | None = None, key: dict[str, str] | None = None,
+                   booklet_column: str | None = None) -> ResponseFile:
     """The response matrix (int8, empty cells as :data:`OMIT`). ``max_score`` caps every
-    item (1 for Rasch); with ``key``, cells are options and are scored against it."""
+    item (1 for Rasch); with ``key``, cells are options and are scored against it;
+    ``booklet_column`` names a column of booklet (form) ids."""
     header, body = _rows(path)
     cells = np.array(body, dtype=str)
+    booklets = None
+    if booklet_column is not None:
+        if booklet_column not in header:
+            raise PsychometricsError("no column", f"{path}: no column {booklet_column!r}")
+        booklets, header, cells = _split_column(header, cells, header.index(booklet_column))
+        booklets = np.char.strip(booklets)
     freq_index = _frequency_index(path, header, freq_column)
     weights = None
     if freq_index is not None:
         weights = _frequencies(path, cells[:, freq_index], header[freq_index])
-        cells = np.delete(cells, freq_index, axis=1)
-        header = header[:freq_index] + header[freq_index + 1:]
+        header, cells = _split_column(header, cells, freq_index)[1:]
     if key is not None:
-        return _keyed(path, header, cells, weights, key)
+        return replace(_keyed(path, header, cells, weights, key), booklets=booklets)
     values = _integers(path, cells, header)
     if max_score is not None:
         over = values > max_score
         if over.any():
             raise _bad_cell(path, cells, over, header, f"is outside 0..{max_score} (use "
                             "--model pcm for items scored above 1)")
-    return ResponseFile(tuple(header), values.astype(np.int8), weights)
+    return ResponseFile(tuple(header), values.astype(np.int8), weights, booklets=booklets)
+
+
+def _split_column(header, cells, index):
+    """The column at ``index``, and the header and cells without it."""
+    return cells[:, index], header[:index] + header[index + 1:], np.delete(cells, index, 1)
 
 
 def _frequency_index(path, header, freq_column) -> int | None:

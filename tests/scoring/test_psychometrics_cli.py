@@ -6,10 +6,14 @@ from __future__ import annotations
 import json
 import math
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
 from app import cli
+from scoring.psychometrics.cml import calibrate
+from scoring.psychometrics.simulate import simulate_responses
+from scoring.psychometrics.stats import gather
 from tests.scoring.conftest import DATA, reference
 
 
@@ -160,3 +164,28 @@ def test_parameter_file_errors(tmp_path):
 def test_classification_bad_cuts(cuts, message):
     result = run("classification", reference("KB36_formX_resp.csv"), "--cuts", cuts)
     assert result.exit_code != 0 and message in result.output
+
+
+def test_calibrate_booklets(tmp_path):
+    """Booklet A has q1-q4, booklet B q3-q6 (cells of items not in a booklet are empty)."""
+    rng = np.random.default_rng(4)
+    b = np.linspace(-1.5, 1.5, 6)
+    lines = ["form," + ",".join(f"q{i + 1}" for i in range(6))]
+    stats = []
+    for form, items in (("A", range(0, 4)), ("B", range(2, 6))):
+        x = simulate_responses(rng.standard_normal(3000), b[list(items)], rng)
+        stats.append(gather(x, [f"q{i + 1}" for i in items]))
+        for row in x:
+            cells = [""] * 6
+            for i, value in zip(items, row, strict=True):
+                cells[i] = str(value)
+            lines.append(form + "," + ",".join(cells))
+    path = _write(tmp_path, "\n".join(lines) + "\n")
+    out = run_json("calibrate", path, "--booklet", "form")
+    expected = calibrate(stats)
+    assert [i["item"] for i in out["items"]] == list(expected.items)
+    np.testing.assert_allclose([i["b"] for i in out["items"]],
+                               [t[0] for t in expected.thresholds])
+    assert [bk["booklet"] for bk in out["booklets"]] == ["A", "B"]
+    assert out["booklets"][1]["items"] == ["q3", "q4", "q5", "q6"]
+    assert len(out["booklets"][0]["persons"]) == 5 and _no_nan(out)
