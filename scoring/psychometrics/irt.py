@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
+from scipy.special import expit
 
 from scoring.psychometrics.errors import PsychometricsError
 
@@ -58,6 +59,10 @@ def dichotomous_bank(items: Sequence[str], a, b, c=None, D: float = 1.0) -> Item
 def category_probabilities(bank: ItemBank, theta: np.ndarray) -> np.ndarray:
     """P(X_i = k | theta) as (T, I, K+1) for thetas (T,); 0 past an item's maximum."""
     theta = np.atleast_1d(np.asarray(theta, dtype=np.float64))
+    if bank.thresholds.shape[1] == 1:  # all dichotomous: the closed form
+        logistic = expit(bank.D * bank.a * (theta[:, None] - bank.thresholds[:, 0]))
+        right = bank.c + (1 - bank.c) * logistic
+        return np.stack([1 - right, right], axis=2)
     steps = bank.D * bank.a[None, :, None] * (theta[:, None, None] - bank.thresholds[None])
     logits = np.concatenate([np.zeros(steps.shape[:2] + (1,)), np.cumsum(steps, axis=2)], 2)
     logits = np.where(np.isnan(logits), -np.inf, logits)
@@ -72,28 +77,42 @@ def category_probabilities(bank: ItemBank, theta: np.ndarray) -> np.ndarray:
     return p
 
 
+def moments(bank: ItemBank, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each item's expected score, its derivative in theta and the score variance, each
+    (T, I). Dichotomous items in closed form, the others from their category
+    probabilities."""
+    theta = np.atleast_1d(np.asarray(theta, dtype=np.float64))
+    shape = (theta.size, len(bank.items))
+    mean, derivative, variance = np.empty(shape), np.empty(shape), np.empty(shape)
+    slope = bank.D * bank.a
+    dichotomous = bank.max_scores == 1
+    if dichotomous.any():
+        s, c = slope[dichotomous], bank.c[dichotomous]
+        logistic = expit(s * (theta[:, None] - bank.thresholds[dichotomous, 0]))
+        right = c + (1 - c) * logistic
+        mean[:, dichotomous] = right
+        derivative[:, dichotomous] = s * (1 - c) * logistic * (1 - logistic)
+        variance[:, dichotomous] = right * (1 - right)
+    if not dichotomous.all():
+        poly = ~dichotomous
+        sub = ItemBank(bank.items, bank.a[poly], bank.c[poly], bank.thresholds[poly], bank.D)
+        p = category_probabilities(sub, theta)
+        k = np.arange(p.shape[2])
+        mean[:, poly] = p @ k
+        variance[:, poly] = p @ (k * k) - mean[:, poly] ** 2
+        derivative[:, poly] = slope[poly] * variance[:, poly]
+    return mean, derivative, variance
+
+
 def expected_scores(bank: ItemBank, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each item's expected score (T, I) and its derivative in theta (T, I)."""
-    p = category_probabilities(bank, theta)
-    k = np.arange(p.shape[2])
-    mean = p @ k
-    variance = p @ (k * k) - mean**2
-    slope = bank.D * bank.a
-    derivative = slope * variance
-    guessing = bank.c > 0
-    if guessing.any():  # dP/dtheta = D a (P - c)(1 - P) / (1 - c)
-        pg, cg = p[:, guessing, 1], bank.c[guessing]
-        derivative[:, guessing] = slope[guessing] * (pg - cg) * (1 - pg) / (1 - cg)
-    return mean, derivative
+    return moments(bank, theta)[:2]
 
 
 def information(bank: ItemBank, theta: np.ndarray) -> np.ndarray:
-    """Test information at each theta (T,): sum of (dE/dtheta)^2 / Var for 3PL items, which
-    is (D a)^2 Var for the others."""
-    p = category_probabilities(bank, theta)
-    k = np.arange(p.shape[2])
-    mean, derivative = expected_scores(bank, theta)
-    variance = p @ (k * k) - mean**2
+    """Test information at each theta (T,): sum of (dE/dtheta)^2 / Var, which is
+    (D a)^2 Var for all but 3PL items."""
+    _, derivative, variance = moments(bank, theta)
     return (derivative**2 / np.maximum(variance, 1e-300)).sum(axis=1)
 
 
@@ -115,13 +134,14 @@ def invert_increasing(f: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]],
     for _ in range(max_iter):
         value, slope = f(x)
         error = value - targets
+        done = np.abs(error) <= tol * np.maximum(1.0, np.abs(targets))
         low = np.where(error < 0, x, low)
         high = np.where(error > 0, x, high)
         with np.errstate(divide="ignore", invalid="ignore"):
             newton = x - error / slope
-        inside = np.isfinite(newton) & (newton > low) & (newton < high)
-        step = np.where(inside, newton, (low + high) / 2)
-        if np.all(np.abs(step - x) < tol) or np.all(np.abs(error) < tol):
+        inside = np.isfinite(newton) & (newton >= low) & (newton <= high)
+        step = np.where(done, x, np.where(inside, newton, (low + high) / 2))
+        if np.all(done | (np.abs(step - x) < tol)):
             return step
         x = step
     raise PsychometricsError("no convergence", "the test characteristic curve could not be "

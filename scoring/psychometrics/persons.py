@@ -15,9 +15,9 @@ import numpy as np
 from scoring.psychometrics.cml import Calibration
 from scoring.psychometrics.irt import (
     ItemBank,
-    expected_scores,
     information,
     invert_increasing,
+    moments,
     tcc,
 )
 
@@ -46,13 +46,11 @@ def calibration_bank(calibration: Calibration) -> ItemBank:
 
 
 def score_table(bank: ItemBank) -> ScoreTable:
-    """The raw-to-theta table of ``bank`` (all scores 0..max; Rasch / PCM items, for which
-    Var(X_i | theta) = (dE_i/dtheta) / (D a))."""
+    """The raw-to-theta table of ``bank`` (all scores 0..max)."""
     top = int(bank.max_scores.sum())
     raw = np.arange(top + 1)
     targets = np.clip(raw.astype(float), EXTREME_ADJUSTMENT, top - EXTREME_ADJUSTMENT)
     theta = invert_increasing(lambda t: tcc(bank, t), targets)
-    derivative = expected_scores(bank, theta)[1]
-    csem = np.sqrt(np.maximum(derivative / (bank.D * bank.a), 0.0).sum(axis=1))
+    csem = np.sqrt(moments(bank, theta)[2].sum(axis=1))
     return ScoreTable(raw, theta, 1.0 / np.sqrt(information(bank, theta)), csem)
 
