@@ -109,6 +109,11 @@ freq_option = click.option("--freq", "freq", help="Frequency column (default: a 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 
 
+def response_options(command):
+    """The response file argument with --model and --freq."""
+    return response_argument(model_option(freq_option(command)))
+
+
 @click.group("psychometrics")
 def psychometrics() -> None:
     """Item analysis, reliability, Rasch/PCM calibration, linking, equating,
@@ -116,9 +121,7 @@ def psychometrics() -> None:
 
 
 @psychometrics.command("items")
-@response_argument
-@model_option
-@freq_option
+@response_options
 @click.option("--key", "key_path", type=click.Path(dir_okay=False),
               help="Key file (item,key): the responses are then option letters.")
 @json_option
@@ -149,9 +152,7 @@ def items_command(responses, model, freq, key_path, as_json):
 
 
 @psychometrics.command("reliability")
-@response_argument
-@model_option
-@freq_option
+@response_options
 @json_option
 def reliability_command(responses, model, freq, as_json):
     """KR-20/alpha, KR-21, stratified alpha, SEM, and the CSEM at each raw score."""
@@ -208,9 +209,7 @@ def _anchors(path: str | None) -> dict[str, np.ndarray]:
 
 
 @psychometrics.command("calibrate")
-@response_argument
-@model_option
-@freq_option
+@response_options
 @click.option("--anchor", "anchor_path", type=click.Path(dir_okay=False),
               help="Item-parameter file of anchored items (item, b or d1..).")
 @click.option("--booklet", "booklet_column", help="Column of booklet (form) ids: each "
@@ -327,9 +326,7 @@ def equate_command(new, old, scaling, link_method, conversion, as_json):
 
 
 @psychometrics.command("classification")
-@response_argument
-@model_option
-@freq_option
+@response_options
 @click.option("--cuts", required=True, help="Cut scores (raw), comma-separated, increasing.")
 @click.option("--reliability", "rel", type=float, help="Reliability (default: alpha).")
 @json_option
