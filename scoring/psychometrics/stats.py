@@ -18,8 +18,9 @@ from scoring.psychometrics.errors import PsychometricsError
 OMIT = -1
 """The code of an omitted (or not reached) response in a response matrix; scored 0."""
 
-CHUNK_ROWS = 65_536
-"""Persons per block of the pass: bounds the temporary memory to a few MB."""
+CHUNK_ROWS = 16_384
+"""Persons per block of the pass: a block (16,384 × items bytes) stays in the cache while
+it is checked, summed, sorted by raw score and added by score group."""
 
 
 @dataclass(frozen=True)
@@ -113,48 +114,25 @@ def gather(responses: np.ndarray, items: Sequence[str] | None = None,
             raise PsychometricsError("bad weights", "weights must be one non-negative number "
                                      "per row")
     strata = tuple(tuple(int(i) for i in s) for s in strata)
-    raw, omits, counts, stratum_moments = _first_pass(x, max_scores, weights, strata, items)
-    sums, squares = _score_group_sums(x, raw, max_scores, weights)
-    return SufficientStatistics(
-        items=items, max_scores=max_scores,
-        persons=float(weights.sum()) if weights is not None else float(n_rows),
-        category_counts=counts, omits=omits,
-        score_counts=_bincount(raw, weights, int(max_scores.sum()) + 1),
-        score_item_sums=sums, score_item_squares=squares, strata=strata,
-        stratum_sums=stratum_moments[0], stratum_squares=stratum_moments[1])
-
-
-def _bincount(values: np.ndarray, weights: np.ndarray | None, length: int) -> np.ndarray:
-    return np.bincount(values, weights=weights, minlength=length).astype(np.float64)
-
-
-def _first_pass(x, max_scores, weights, strata, items):
-    """Raw scores (int16 per person), omit counts, category counts, stratum moments."""
-    n_rows, n_items = x.shape
-    raw = np.empty(n_rows, dtype=np.int16 if max_scores.sum() < 32_000 else np.int32)
-    omits = np.zeros(n_items)
-    counts = np.zeros((n_items, int(max_scores.max(initial=1)) + 1))
-    moments = np.zeros((2, len(strata)))
-    polytomous = np.flatnonzero(max_scores > 1)
+    tables = _Tables(n_items, max_scores, len(strata))
     for start in range(0, n_rows, CHUNK_ROWS):
         block = x[start:start + CHUNK_ROWS]
         w = None if weights is None else weights[start:start + CHUNK_ROWS]
         if (_check_range(block, max_scores, start, items) < 0).any():
-            omits += _column_sums(block < 0, w)
+            tables.omits += _column_sums(block < 0, w)
             block = np.maximum(block, 0)
-        raw[start:start + block.shape[0]] = block.sum(axis=1, dtype=raw.dtype)
-        item_sums = _column_sums(block, w)
-        counts[:, 1] += item_sums  # the count of 1s, for a 0/1 item
-        for i in polytomous:
-            counts[i, 1] -= item_sums[i]
-            counts[i, 1:] += _bincount(block[:, i], w, counts.shape[1])[1:counts.shape[1]]
-        for s, members in enumerate(strata):
-            sub = block[:, members].sum(axis=1, dtype=np.int64).astype(np.float64)
-            moments[0, s] += sub.sum() if w is None else sub @ w
-            moments[1, s] += sub @ sub if w is None else (sub * sub) @ w
-    total = float(n_rows) if weights is None else float(weights.sum())
-    counts[:, 0] = total - counts[:, 1:].sum(axis=1)
-    return raw, omits, counts, moments
+        tables.add(block, w, strata)
+    return SufficientStatistics(
+        items=items, max_scores=max_scores,
+        persons=float(weights.sum()) if weights is not None else float(n_rows),
+        category_counts=tables.category_counts(), omits=tables.omits,
+        score_counts=tables.score_counts, score_item_sums=tables.sums,
+        score_item_squares=tables.item_squares(), strata=strata,
+        stratum_sums=tables.moments[0], stratum_squares=tables.moments[1])
+
+
+def _bincount(values: np.ndarray, weights: np.ndarray | None, length: int) -> np.ndarray:
+    return np.bincount(values, weights=weights, minlength=length).astype(np.float64)
 
 
 def _column_sums(block: np.ndarray, w: np.ndarray | None) -> np.ndarray:
@@ -164,32 +142,55 @@ def _column_sums(block: np.ndarray, w: np.ndarray | None) -> np.ndarray:
     return w @ block
 
 
-def _score_group_sums(x, raw, max_scores, weights):
-    """Per raw score, the sums of the item scores and of their squares: persons sorted by
-    raw score (a counting sort), then each block's rows added by score group."""
-    n_rows, n_items = x.shape
-    n_scores = int(max_scores.sum()) + 1
-    sums = np.zeros((n_scores, n_items))
-    squares = np.zeros((n_scores, n_items))
-    polytomous = np.flatnonzero(max_scores > 1)
-    if weights is not None:
-        scored = np.maximum(x, 0).astype(np.float64)
-        for i in range(n_items):
-            sums[:, i] = _bincount(raw, weights * scored[:, i], n_scores)
-            squares[:, i] = _bincount(raw, weights * scored[:, i] ** 2, n_scores)
-        return sums, squares
-    order = np.argsort(raw, kind="stable")
-    for start in range(0, n_rows, CHUNK_ROWS):
-        rows = order[start:start + CHUNK_ROWS]
-        block = np.maximum(np.take(x, rows, axis=0), 0)
-        scores = raw[rows]
-        edges = np.concatenate(([0], np.flatnonzero(np.diff(scores)) + 1, [rows.size]))
+class _Tables:
+    """The tables being filled, block by block."""
+
+    def __init__(self, n_items: int, max_scores: np.ndarray, n_strata: int) -> None:
+        n_scores = int(max_scores.sum()) + 1
+        self.raw_dtype = np.int16 if n_scores < 32_000 else np.int32
+        self.polytomous = np.flatnonzero(max_scores > 1)
+        self.dichotomous = max_scores <= 1
+        self.omits = np.zeros(n_items)
+        self.counts = np.zeros((n_items, int(max_scores.max(initial=1)) + 1))
+        self.score_counts = np.zeros(n_scores)
+        self.sums = np.zeros((n_scores, n_items))
+        self.squares = np.zeros((n_scores, n_items))
+        self.moments = np.zeros((2, n_strata))
+
+    def add(self, block: np.ndarray, w: np.ndarray | None, strata) -> None:
+        """A block of scored rows (no omits left): its persons sorted by raw score within
+        the block (it stays in cache), each score group's rows added column-wise."""
+        raw = block.sum(axis=1, dtype=self.raw_dtype)
+        self.score_counts += _bincount(raw, w, self.score_counts.size)
+        for i in self.polytomous:
+            self.counts[i] += _bincount(block[:, i], w, self.counts.shape[1])
+        for s, members in enumerate(strata):
+            sub = block[:, members].sum(axis=1, dtype=np.int64).astype(np.float64)
+            self.moments[0, s] += sub.sum() if w is None else sub @ w
+            self.moments[1, s] += sub @ sub if w is None else (sub * sub) @ w
+        order = np.argsort(raw, kind="stable")
+        block, raw = np.take(block, order, axis=0), raw[order]
+        w = None if w is None else w[order]
+        edges = np.concatenate(([0], np.flatnonzero(np.diff(raw)) + 1, [raw.size]))
         for first, end in zip(edges[:-1], edges[1:], strict=True):
             group = block[first:end]
-            sums[scores[first]] += group.sum(axis=0, dtype=np.int64)
-            if polytomous.size:
-                values = group[:, polytomous].astype(np.int64)
-                squares[scores[first], polytomous] += (values * values).sum(axis=0)
-    dichotomous = max_scores <= 1
-    squares[:, dichotomous] = sums[:, dichotomous]
-    return sums, squares
+            weight = None if w is None else w[first:end]
+            score = raw[first]
+            self.sums[score] += _column_sums(group, weight)
+            if self.polytomous.size:
+                values = group[:, self.polytomous].astype(np.float64)
+                self.squares[score, self.polytomous] += _column_sums(values * values, weight)
+
+    def category_counts(self) -> np.ndarray:
+        """Counts of every score of every item (0/1 items: their sums are the 1s)."""
+        counts = self.counts.copy()
+        persons = self.score_counts.sum()
+        counts[self.dichotomous, 1] = self.sums.sum(axis=0)[self.dichotomous]
+        counts[self.dichotomous, 0] = persons - counts[self.dichotomous, 1]
+        return counts
+
+    def item_squares(self) -> np.ndarray:
+        """Sums of squared scores per raw score (a 0/1 item's squares are its sums)."""
+        squares = self.squares.copy()
+        squares[:, self.dichotomous] = self.sums[:, self.dichotomous]
+        return squares
