@@ -264,6 +264,16 @@ def _with_pars(command):
     return command
 
 
+def _grid(text: str) -> np.ndarray:
+    try:
+        low, high, step = (float(v) for v in text.split(":"))
+    except ValueError:
+        raise click.ClickException(f"--grid {text!r}: give LOW:HIGH:STEP") from None
+    if not (low < high and step > 0):
+        raise click.ClickException(f"--grid {text!r}: LOW must be below HIGH and STEP > 0")
+    return np.arange(low, high + step / 2, step)
+
+
 @psychometrics.command("link")
 @_with_pars
 @d_option
@@ -273,13 +283,20 @@ def _with_pars(command):
               show_default=True, help="Where the characteristic-curve criterion is taken.")
 @click.option("--exclude", default="", help="Common items to leave out (drifted), "
               "comma-separated.")
+@click.option("--grid", default="-4:4:0.05", show_default=True,
+              help="Theta grid LOW:HIGH:STEP of the characteristic-curve criteria.")
+@click.option("--normal-weights", is_flag=True, help="Weight the grid by the standard "
+              "normal density (default: weights 1, as plink).")
 @json_option
-def link_command(new, old, scaling, methods, direction, exclude, as_json):
+def link_command(new, old, scaling, methods, direction, exclude, grid, normal_weights,
+                 as_json):
     """Linking constants (theta_old = A theta_new + B) from common items (same names)
     and the drift screen of the common items."""
     new_bank, old_bank = _run(lambda: _banks(new, old, scaling))
     excluded = tuple(n.strip() for n in exclude.split(",") if n.strip())
-    options = LinkingOptions(D=scaling, direction=direction, exclude=excluded)
+    theta = _grid(grid)
+    options = LinkingOptions(D=scaling, direction=direction, exclude=excluded, theta=theta,
+                             weights=np.exp(-theta**2 / 2) if normal_weights else None)
     result = _run(lambda: link(new_bank, old_bank, options, methods or METHODS))
     last = list(result.constants.values())[-1]
     screen = drift(new_bank, old_bank, last, result.common)

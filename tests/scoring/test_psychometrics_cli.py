@@ -12,6 +12,8 @@ from click.testing import CliRunner
 
 from app import cli
 from scoring.psychometrics.cml import calibrate
+from scoring.psychometrics.files import read_item_parameters
+from scoring.psychometrics.linking import LinkingOptions, link
 from scoring.psychometrics.simulate import simulate_responses
 from scoring.psychometrics.stats import gather
 from tests.scoring.conftest import DATA, reference
@@ -189,3 +191,20 @@ def test_calibrate_booklets(tmp_path):
     assert [bk["booklet"] for bk in out["booklets"]] == ["A", "B"]
     assert out["booklets"][1]["items"] == ["q3", "q4", "q5", "q6"]
     assert len(out["booklets"][0]["persons"]) == 5 and _no_nan(out)
+
+
+def test_link_options_change_the_characteristic_curve_constants():
+    args = ("link", DATA / "kb_formX_on_Y_scale.csv", DATA / "kb_formY.csv", "--D", "1.7",
+            "--method", "stocking-lord")
+    default = run_json(*args)["constants"]["stocking-lord"]
+    narrow = run_json(*args, "--grid", "-2:2:0.1", "--normal-weights",
+                      "--direction", "symmetric")["constants"]["stocking-lord"]
+    theta = np.arange(-2, 2.05, 0.1)
+    options = LinkingOptions(D=1.7, theta=theta, weights=np.exp(-theta**2 / 2),
+                             direction="symmetric")
+    new, old = (read_item_parameters(DATA / f, 1.7) for f in ("kb_formX_on_Y_scale.csv",
+                                                             "kb_formY.csv"))
+    expected = link(new, old, options, ["stocking-lord"]).constants["stocking-lord"]
+    assert abs(narrow["A"] - expected.A) < 1e-9 and abs(narrow["B"] - expected.B) < 1e-9
+    assert abs(narrow["A"] - default["A"]) > 1e-4
+    assert run(*args, "--grid", "4:-4:1").exit_code == 1
