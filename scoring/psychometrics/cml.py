@@ -51,17 +51,6 @@ class Calibration:
     set_aside: tuple[tuple[str, str], ...]
     max_scores: np.ndarray
 
-    def difficulties(self) -> np.ndarray:
-        """The item locations: the mean threshold of each item (b for a Rasch item)."""
-        return np.array([t.mean() for t in self.thresholds])
-
-    def cumulative(self) -> np.ndarray:
-        """tau (I, K) padded with +inf past each item's maximum."""
-        out = np.full((len(self.items), int(self.max_scores.max())), np.inf)
-        for i, t in enumerate(self.thresholds):
-            out[i, :t.size] = np.cumsum(t)
-        return out
-
 
 Booklets = SufficientStatistics | Sequence[SufficientStatistics]
 """One test's statistics, or one per booklet (form) when persons took different items."""
@@ -128,7 +117,8 @@ def reduced(stats: SufficientStatistics, drop: Sequence[int]) -> SufficientStati
     return SufficientStatistics(
         items=tuple(stats.items[i] for i in keep), max_scores=stats.max_scores[keep],
         persons=stats.persons,
-        category_counts=stats.category_counts[keep][:, :int(stats.max_scores[keep].max()) + 1],
+        category_counts=stats.category_counts[keep][:, :int(stats.max_scores[keep].max(
+            initial=0)) + 1],
         omits=stats.omits[keep], score_counts=stats.score_counts[shift:shift + size],
         score_item_sums=stats.score_item_sums[shift:shift + size][:, keep],
         score_item_squares=stats.score_item_squares[shift:shift + size][:, keep],
@@ -322,6 +312,9 @@ def calibrate(stats: Booklets,
     dropped = constant_items(totals)
     keep = [i for i, name in enumerate(totals.items) if name not in dropped]
     items = tuple(totals.items[i] for i in keep)
+    if not items:
+        raise PsychometricsError("no data", "every item was answered alike by everyone: "
+                                 "nothing to calibrate")
     _check_categories(items, totals.max_scores[keep], totals.counts[keep])
     anchored = _anchor_indexes(dict(anchors or {}), items, totals, dropped)
     work = [b for b in (without(s, dropped) for s in booklets) if b.items]

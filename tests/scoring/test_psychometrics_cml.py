@@ -176,3 +176,10 @@ def test_booklets_with_different_items_and_abilities_recover_one_scale():
     assert np.abs(z).max() < 4.0 and 0.5 < np.mean(z**2) < 1.7
     single = calibrate(booklets[0])
     assert calibrate([booklets[0]]).log_likelihood == single.log_likelihood
+
+
+def test_nothing_to_calibrate_is_a_clear_error():
+    with pytest.raises(PsychometricsError, match="nothing to calibrate"):
+        calibrate(gather(np.ones((5, 3), dtype=np.int8)))
+    with pytest.raises(PsychometricsError, match="nothing to calibrate"):
+        calibrate(gather(np.array([[0, 0], [1, 1]], dtype=np.int8)))
