@@ -158,8 +158,10 @@ def reliability_command(responses, model, freq, as_json):
     """KR-20/alpha, KR-21, stratified alpha, SEM, and the CSEM at each raw score."""
     _, stats = _run(lambda: _load(responses, model, freq))
     result = _run(lambda: reliability(stats))
-    try:  # the IRT CSEM needs a calibration; without one the column is empty
-        irt = score_table(calibration_bank(calibrate(stats))).csem_raw
+    try:  # the IRT CSEM needs a calibration of every item; without one the column is empty
+        calibration = calibrate(stats)
+        irt = (np.zeros(0) if calibration.set_aside
+               else score_table(calibration_bank(calibration)).csem_raw)
     except PsychometricsError:
         irt = np.zeros(0)
     binomial = binomial_csem(len(stats.items)) if result.kr21 is not None else None
