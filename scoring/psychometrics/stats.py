@@ -136,10 +136,24 @@ def _bincount(values: np.ndarray, weights: np.ndarray | None, length: int) -> np
 
 
 def _column_sums(block: np.ndarray, w: np.ndarray | None) -> np.ndarray:
-    """Weighted column sums of a boolean or score block."""
+    """Weighted column sums of a boolean or score block (einsum's own loop, not a
+    threaded BLAS, which stalls on a busy machine)."""
     if w is None:
         return block.sum(axis=0, dtype=np.int64).astype(np.float64)
-    return w @ block
+    return np.einsum("n,ni->i", w, block.astype(np.float64))
+
+
+def _subtotals(block: np.ndarray, raw: np.ndarray, strata) -> list[np.ndarray]:
+    """Each stratum's subtotal per person; when the strata cover every item once, the
+    largest is the raw score minus the others (no copy of its many columns)."""
+    sizes = [len(m) for m in strata]
+    partition = sorted(i for m in strata for i in m) == list(range(block.shape[1]))
+    largest = int(np.argmax(sizes)) if partition and strata else -1
+    out = [None if s == largest else block[:, list(m)].sum(axis=1, dtype=np.int64)
+           for s, m in enumerate(strata)]
+    if largest >= 0:
+        out[largest] = raw.astype(np.int64) - sum(o for o in out if o is not None)
+    return out
 
 
 class _Tables:
@@ -164,10 +178,10 @@ class _Tables:
         self.score_counts += _bincount(raw, w, self.score_counts.size)
         for i in self.polytomous:
             self.counts[i] += _bincount(block[:, i], w, self.counts.shape[1])
-        for s, members in enumerate(strata):
-            sub = block[:, members].sum(axis=1, dtype=np.int64).astype(np.float64)
-            self.moments[0, s] += sub.sum() if w is None else sub @ w
-            self.moments[1, s] += sub @ sub if w is None else (sub * sub) @ w
+        weight = 1.0 if w is None else w
+        for s, sub in enumerate(_subtotals(block, raw, strata)):
+            self.moments[0, s] += float((sub * weight).sum())
+            self.moments[1, s] += float((sub * sub * weight).sum())
         order = np.argsort(raw, kind="stable")
         block, raw = np.take(block, order, axis=0), raw[order]
         w = None if w is None else w[order]
