@@ -46,9 +46,9 @@ sys.path.insert(0, str(ROOT))
 from capture.demo import BatchSpec, write_batch, write_header  # noqa: E402
 from capture.formset import known_forms  # noqa: E402
 from capture.intake import ingest_files, scanner_files  # noqa: E402
-from capture.jobs import requeue_unread  # noqa: E402
 from capture.models import Batch, Document, Page, PageRead  # noqa: E402
 from capture.progress import row_counts  # noqa: E402
+from capture.reading import requeue_unread  # noqa: E402
 from omr import read_file  # noqa: E402
 from station import migrate  # noqa: E402
 from station.db import dispose_engine, session_scope  # noqa: E402

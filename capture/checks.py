@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from PIL import Image
 
+from omr.errors import ReadCode
 from omr.record import MarkRecord
 
 MIN_DPI = 150
@@ -40,23 +41,24 @@ class Problem:
     reason: str
 
 
-_READ_CODES = (
-    ("blank page", "blank"),
-    ("page of no known form", "unknown_form"),
-    ("registration", "registration"),
-    ("lithocode", "lithocode"),
-    ("image too large", "file"),
-    ("reader error", "reader"),
-)
+PROBLEM_OF_READ_CODE = {
+    ReadCode.FILE: "file",
+    ReadCode.BLANK: "blank",
+    ReadCode.UNKNOWN_FORM: "unknown_form",
+    ReadCode.MARKS_NOT_FOUND: "registration",
+    ReadCode.REGISTRATION_FIT: "registration",
+    ReadCode.RESOLUTION: "resolution",
+    ReadCode.LITHOCODE: "lithocode",
+    ReadCode.READER: "reader",
+}
+"""The exception code an operator sees for each of the reader's outcome codes
+(docs/omr.md, "Exceptions")."""
 
 
-def problem_from_reason(reason: str) -> Problem:
-    """The Problem for a reason given by the reader (docs/omr.md, "Exceptions");
-    anything not about the page's content is about the file."""
-    for needle, code in _READ_CODES:
-        if needle in reason:
-            return Problem(code, reason)
-    return Problem("file", reason)
+def read_problem(code: str | None, reason: str) -> Problem:
+    """The Problem of a page or file the reader refused with ``code``; a record
+    kept before codes existed (no code) is a reader problem."""
+    return Problem(PROBLEM_OF_READ_CODE.get(code, "reader"), reason)
 
 
 def header_dpi(data: bytes) -> float | None:
@@ -86,7 +88,7 @@ def resolution_problem(dpi: float | None, width_px: int) -> Problem | None:
 def record_problem(record: MarkRecord) -> Problem | None:
     """The Problem of a read page, or None when it can go on to a document."""
     if record.status != "ok":
-        return problem_from_reason(record.reason or "page could not be read")
+        return read_problem(record.code, record.reason or "page could not be read")
     reg = record.registration
     if reg is not None and reg.px_per_in < MIN_DPI * 0.95:
         return resolution_problem(reg.px_per_in, 0)

@@ -9,9 +9,9 @@ import click
 from sqlalchemy import select
 
 from capture.intake import IntakeCount, ingest_files, paths_key, scanner_files
-from capture.jobs import STALE_AFTER, requeue_unread
 from capture.models import Batch, Feed, Page
 from capture.progress import batch_rows
+from capture.reading import STALE_AFTER, requeue_unread
 from capture.watch import HotFolder, watch
 from station.config import current_settings
 from station.db import session_scope

@@ -22,8 +22,8 @@ from sqlalchemy.orm import Session
 
 from capture.batches import advance
 from capture.exceptions import open_exception
-from capture.jobs import read_page
 from capture.models import Feed, Page
+from capture.reading import read_page
 from capture.split import split_file
 from capture.upsert import insert_once
 from station.db import session_scope

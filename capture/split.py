@@ -22,8 +22,8 @@ import numpy as np
 import pypdfium2 as pdfium
 from PIL import Image
 
-from capture.checks import MAX_DPI, Problem, header_dpi, problem_from_reason, resolution_problem
-from omr.errors import ReadError
+from capture.checks import MAX_DPI, Problem, header_dpi, read_problem, resolution_problem
+from omr.errors import ReadCode, ReadError
 from omr.image_io import decode, probe
 
 PDF_MAGIC = b"%PDF-"
@@ -47,7 +47,7 @@ def split_file(data: bytes) -> list[PageFile]:
             return _pdf_pages(data)
         return _image_pages(data)
     except ReadError as exc:
-        return [PageFile(data, 0, problem_from_reason(exc.reason))]
+        return [PageFile(data, 0, read_problem(exc.code, exc.reason))]
     except Exception as exc:  # noqa: BLE001 - a decoder's own error on a corrupt file
         reason = f"file could not be read (truncated or corrupt): {exc}"
         return [PageFile(data, 0, Problem("file", reason))]
@@ -66,13 +66,14 @@ def _pdf_pages(data: bytes) -> list[PageFile]:
     try:
         pdf = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
-        raise ReadError(f"PDF could not be opened: {exc}") from None
+        raise ReadError(ReadCode.FILE, f"PDF could not be opened: {exc}") from None
     try:
         pages = list(_render_pdf(pdf))
     finally:
         pdf.close()
     if not pages:
-        raise ReadError("PDF holds no scanned page image: scan the pages, do not print to PDF")
+        raise ReadError(ReadCode.FILE,
+                        "PDF holds no scanned page image: scan the pages, do not print to PDF")
     return pages
 
 

@@ -40,7 +40,7 @@ def _read_one(path: str) -> list[MarkRecord]:
     try:
         return read_file(path, s["forms"], s["form"], s["options"])
     except Exception as exc:  # noqa: BLE001 - reported in the record, the batch goes on
-        return [MarkRecord(path, 0, "exception", f"reader error: {type(exc).__name__}: {exc}")]
+        return [MarkRecord.refused(path, 0, exc)]
 
 
 def _records(paths: tuple[str, ...], form_ref: str | None, options: ReadOptions,

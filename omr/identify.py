@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from omr.errors import ReadError
+from omr.errors import ReadCode, ReadError
 from omr.registration import MarkFinder, Registration, register
 from omr.sampling import grid_stencil, sample
 from sample_sheets.codes import decode_page_id
@@ -64,7 +64,7 @@ def identify(image: np.ndarray, forms: dict[str, Form], paper: float) -> Identif
     """
     pages = {(f.form_code, p.number): (f, p) for f in forms.values() for p in f.pages}
     finder = MarkFinder(image)
-    failures: list[str] = []
+    failures: list[ReadError] = []
     tried: set[tuple] = set()
     for _form, page in pages.values():
         geometry = (page.width_in, page.height_in, page.registration, page.page_id)
@@ -75,19 +75,27 @@ def identify(image: np.ndarray, forms: dict[str, Form], paper: float) -> Identif
             try:
                 reg = register(finder, page, rotated)
             except ReadError as exc:
-                failures.append(exc.reason)
+                failures.append(exc)
                 continue
             code = read_strip(image, reg, page.page_id, paper)
             if code in pages:
                 return Identified(*pages[code], reg)
-            failures.append("page of no known form")
-    raise ReadError(_most_telling(failures))
+            failures.append(ReadError(ReadCode.UNKNOWN_FORM, "page of no known form"))
+    raise _most_telling(failures)
 
 
-def _most_telling(failures: list[str]) -> str:
-    """The reason of the attempt that got furthest (found most marks)."""
-    if "page of no known form" in failures:
-        return "page of no known form"
-    ranked = sorted(failures, key=lambda r: ("resolution" in r, "residual" in r or "range" in r,
-                                             r), reverse=True)
-    return ranked[0] if ranked else "no page geometry to register against"
+_FURTHEST = (ReadCode.UNKNOWN_FORM, ReadCode.RESOLUTION, ReadCode.REGISTRATION_FIT,
+             ReadCode.MARKS_NOT_FOUND)
+"""Registration outcomes, from the attempt that got furthest to the one that got least."""
+
+
+def _most_telling(failures: list[ReadError]) -> ReadError:
+    """The error of the attempt that got furthest: by code (:data:`_FURTHEST`), then by
+    reason, which among "marks not found (n of 4)" puts the most marks found first."""
+    if not failures:
+        return ReadError(ReadCode.MARKS_NOT_FOUND, "no page geometry to register against")
+    return min(failures, key=lambda e: (_FURTHEST.index(e.code), _descending(e.reason)))
+
+
+def _descending(text: str) -> tuple[int, ...]:
+    return tuple(-ord(c) for c in text)

@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from omr.errors import ReadError
+from omr.errors import ReadCode, ReadError
 
 DEFAULT_MAX_PIXELS = 60_000_000
 """Largest page accepted, pixels (a letter page at 600 dpi is 33.7 Mpx)."""
@@ -44,20 +44,22 @@ def probe(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> ImageInfo:
     or a page of more than ``max_pixels`` pixels.
     """
     if not data:
-        raise ReadError("empty file")
+        raise ReadError(ReadCode.FILE, "empty file")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             with Image.open(io.BytesIO(data)) as im:
                 info = ImageInfo(im.format or "", im.width, im.height, getattr(im, "n_frames", 1))
     except Image.DecompressionBombError as exc:
-        raise ReadError(f"image too large: {exc}") from None
+        raise ReadError(ReadCode.FILE, f"image too large: {exc}") from None
     except (UnidentifiedImageError, OSError, SyntaxError) as exc:
-        raise ReadError(f"not a readable image: {exc}") from None
+        raise ReadError(ReadCode.FILE, f"not a readable image: {exc}") from None
     if info.format not in _FORMATS:
-        raise ReadError(f"unsupported image format {info.format}: use PNG, JPEG or TIFF")
+        raise ReadError(ReadCode.FILE,
+                        f"unsupported image format {info.format}: use PNG, JPEG or TIFF")
     if info.width * info.height > max_pixels:
         raise ReadError(
+            ReadCode.FILE,
             f"image too large: {info.width} x {info.height} pixels exceeds {max_pixels:,}")
     return info
 
@@ -88,7 +90,7 @@ def decode(data: bytes, reduce: int = 1, max_pixels: int = DEFAULT_MAX_PIXELS) -
     flag = cv2.IMREAD_REDUCED_GRAYSCALE_2 if scale == 2 else cv2.IMREAD_GRAYSCALE
     image = cv2.imdecode(np.frombuffer(data, np.uint8), flag)
     if image is None:
-        raise ReadError(f"{info.format} image could not be decoded (corrupt file)")
+        raise ReadError(ReadCode.FILE, f"{info.format} image could not be decoded (corrupt file)")
     return Decoded((image,), scale)
 
 
@@ -98,7 +100,7 @@ def read_image_file(path: str | Path, reduce: int = 1,
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
-        raise ReadError(f"cannot open file: {exc.strerror}") from None
+        raise ReadError(ReadCode.FILE, f"cannot open file: {exc.strerror}") from None
     return decode(data, reduce, max_pixels)
 
 
@@ -107,9 +109,9 @@ def _check_complete(data: bytes, fmt: str) -> None:
     chunk: both decoders would otherwise return a page padded with gray."""
     tail = data[-64:]
     if fmt == "JPEG" and b"\xff\xd9" not in tail:
-        raise ReadError("truncated JPEG file (no end-of-image marker)")
+        raise ReadError(ReadCode.FILE, "truncated JPEG file (no end-of-image marker)")
     if fmt == "PNG" and b"IEND" not in tail:
-        raise ReadError("truncated PNG file (no IEND chunk)")
+        raise ReadError(ReadCode.FILE, "truncated PNG file (no IEND chunk)")
 
 
 def _decode_tiff(data: bytes, max_pixels: int) -> tuple[np.ndarray, ...]:
@@ -121,8 +123,10 @@ def _decode_tiff(data: bytes, max_pixels: int) -> tuple[np.ndarray, ...]:
             for index in range(getattr(im, "n_frames", 1)):
                 im.seek(index)
                 if im.width * im.height > max_pixels:
-                    raise ReadError(f"TIFF page {index + 1} too large: {im.width} x {im.height}")
+                    raise ReadError(ReadCode.FILE,
+                                    f"TIFF page {index + 1} too large: {im.width} x {im.height}")
                 pages.append(np.asarray(im.convert("L")))
     except (OSError, SyntaxError, ValueError) as exc:
-        raise ReadError(f"TIFF could not be decoded (truncated or corrupt): {exc}") from None
+        raise ReadError(ReadCode.FILE,
+                        f"TIFF could not be decoded (truncated or corrupt): {exc}") from None
     return tuple(pages)

@@ -14,7 +14,7 @@ import numpy as np
 
 from omr import barcodes
 from omr.decisions import decide_field
-from omr.errors import ReadError
+from omr.errors import ReadCode, ReadError
 from omr.identify import Identified, identify
 from omr.image_io import DEFAULT_MAX_PIXELS, read_image_file
 from omr.levels import TEMPLATE_DPI, Levels, PageTemplate, TemplateCache, bubble_levels
@@ -67,7 +67,7 @@ def read_page(image: np.ndarray, forms: dict[str, Form], form: Form | None = Non
         return _read(image, {form.id: form} if form else forms, name, frame, scale, size,
                      templates or DEFAULT_TEMPLATES)
     except ReadError as exc:
-        return MarkRecord(name, frame, "exception", exc.reason, size=size)
+        return MarkRecord.refused(name, frame, exc, size)
 
 
 def read_file(path: str | Path, forms: dict[str, Form], form: Form | None = None,
@@ -78,7 +78,7 @@ def read_file(path: str | Path, forms: dict[str, Form], form: Form | None = None
     try:
         decoded = read_image_file(path, options.reduce, options.max_pixels)
     except ReadError as exc:
-        return [MarkRecord(str(path), 0, "exception", exc.reason)]
+        return [MarkRecord.refused(str(path), 0, exc)]
     return [read_page(image, forms, form, name=str(path), frame=i, scale=decoded.scale,
                       templates=templates)
             for i, image in enumerate(decoded.pages)]
@@ -92,7 +92,7 @@ def _read(image: np.ndarray, forms: dict[str, Form], name: str, frame: int, scal
         found = identify(image, forms, paper)
     except ReadError as exc:
         if _ink_share(image[::4, ::4], paper) < BLANK_INK_SHARE:
-            raise ReadError("blank page") from None
+            raise ReadError(ReadCode.BLANK, "blank page") from None
         raise exc
     reg, page = found.registration, found.page
     template = templates.get(found.form, page)
@@ -114,7 +114,7 @@ def _read(image: np.ndarray, forms: dict[str, Form], name: str, frame: int, scal
         {n: CodeRead(c.text, c.decoder, _scale_box(c.box, scale)) for n, c in codes.items()},
         _area_boxes(found.form, page.number, out),
         out.box_px(*_xywh(page.lithocode.eye_readable)) if page.lithocode else None,
-        bitonal + flags)
+        bitonal + flags, ReadCode.LITHOCODE if status == "exception" else None)
 
 
 def _read_fields(found: Identified, levels: Levels, residue: np.ndarray, template: PageTemplate,

@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from omr.errors import ReadCode, ReadError
+
 Box = tuple[int, int, int, int]
 
 
@@ -96,7 +98,8 @@ class MarkRecord:
     ``fields``: field → key → KeyRead. ``barcodes``: "lithocode", "label",
     and the form's named barcodes. ``areas``: response/label field → boxes on
     this page. ``eye_readable``: the lithocode's printed digits, for a clip.
-    ``flags``: page-level conditions (e.g. "lithocode unread")."""
+    ``flags``: page-level conditions (e.g. "lithocode unread"). ``code``: on an
+    exception, why (a :class:`~omr.errors.ReadCode` value); None on an ok page."""
 
     image: str
     frame: int = 0
@@ -112,11 +115,24 @@ class MarkRecord:
     areas: dict[str, tuple[Box, ...]] = field(default_factory=dict)
     eye_readable: Box | None = None
     flags: tuple[str, ...] = ()
+    code: str | None = None
+
+    @classmethod
+    def refused(cls, image: str, frame: int, error: BaseException,
+                size: tuple[int, int] | None = None) -> MarkRecord:
+        """The exception record of a page or file the reader refused: a
+        :class:`~omr.errors.ReadError`'s code and reason, or, for any other error
+        (a defect), code "reader" and the error's type and message."""
+        if isinstance(error, ReadError):
+            return cls(image, frame, "exception", error.reason, size=size, code=error.code)
+        reason = f"reader error: {type(error).__name__}: {error}"
+        return cls(image, frame, "exception", reason, size=size, code=ReadCode.READER)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "image": self.image, "frame": self.frame, "form": self.form, "page": self.page,
             "lithocode": self.lithocode, "status": self.status, "reason": self.reason,
+            "code": self.code,
             "flags": list(self.flags), "size": list(self.size) if self.size else None,
             "registration": self.registration.to_json() if self.registration else None,
             "fields": {f: {k: r.to_json() for k, r in keys.items()}
@@ -138,7 +154,7 @@ class MarkRecord:
             {n: CodeRead.from_json(c) for n, c in d.get("barcodes", {}).items()},
             {n: tuple(_box(b) for b in boxes) for n, boxes in d.get("areas", {}).items()},
             _box(d["eye_readable"]) if d.get("eye_readable") else None,
-            tuple(d.get("flags", ())))
+            tuple(d.get("flags", ())), d.get("code"))
 
 
 def _box(values) -> Box:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from omr.errors import ReadError
+from omr.errors import ReadCode, ReadError
 from sample_sheets.model import Page, RegistrationMark
 
 SEARCH_HALF_IN = 1.0
@@ -182,14 +182,15 @@ def register(finder: MarkFinder, page: Page, rotated_180: bool) -> Registration:
     marks = page.registration
     scale = nominal_px_per_in(finder.image, page)
     if scale < MIN_PX_PER_IN:
-        raise ReadError(f"resolution too low: {scale:.0f} px per inch "
+        raise ReadError(ReadCode.RESOLUTION, f"resolution too low: {scale:.0f} px per inch "
                         f"(at least {MIN_PX_PER_IN} needed)")
     half = int(SEARCH_HALF_IN * scale)
     candidates = [finder.find(_nominal(m, page, scale, rotated_180), half, m.size_in * scale)
                   for m in marks]
     present = [i for i, c in enumerate(candidates) if c]
     if len(present) < max(len(marks) - 1, 3):
-        raise ReadError(f"registration marks not found ({len(present)} of {len(marks)})")
+        raise ReadError(ReadCode.MARKS_NOT_FOUND,
+                        f"registration marks not found ({len(present)} of {len(marks)})")
     limit = MAX_RESIDUAL_IN * scale
     residual, matrix, chosen = math.inf, None, []
     for subset in _subsets(present):
@@ -242,8 +243,11 @@ def _nominal(mark: RegistrationMark, page: Page, scale: float, rotated_180: bool
 
 def _check(reg: Registration, nominal: float) -> None:
     if reg.residual_px > MAX_RESIDUAL_IN * nominal:
-        raise ReadError(f"registration residual too large ({reg.residual_px:.1f} px)")
+        raise ReadError(ReadCode.REGISTRATION_FIT,
+                        f"registration residual too large ({reg.residual_px:.1f} px)")
     if abs(reg.skew_deg) > MAX_SKEW_DEG:
-        raise ReadError(f"registration out of range: skew {reg.skew_deg:.1f}°")
+        raise ReadError(ReadCode.REGISTRATION_FIT,
+                        f"registration out of range: skew {reg.skew_deg:.1f}°")
     if abs(reg.px_per_in / nominal - 1) > MAX_SCALE_ERROR:
-        raise ReadError(f"registration out of range: scale {reg.px_per_in / nominal:.3f}")
+        raise ReadError(ReadCode.REGISTRATION_FIT,
+                        f"registration out of range: scale {reg.px_per_in / nominal:.3f}")

@@ -1,4 +1,5 @@
-"""Form definitions, their schema, the renderer and the test-deck generator.
+"""Form definitions, their schema and the renderer; the test-deck generator is the
+package :mod:`sample_sheets.deck` beside them.
 
 A pure library: no web, no database, no queue. The public API is importable
 from here; names load on first use, so that importing the model (as the reader

@@ -3,11 +3,22 @@ page file with its problem, and splitting is deterministic."""
 
 import io
 
+import cv2
+import numpy as np
 import pytest
 from PIL import Image
 
-from capture.checks import problem_from_reason, resolution_problem
+from capture.checks import (
+    PROBLEM_OF_READ_CODE,
+    Problem,
+    read_problem,
+    record_problem,
+    resolution_problem,
+)
 from capture.split import split_file
+from omr.errors import ReadCode
+from omr.read import read_page
+from sample_sheets.loader import load_forms
 from tests.capture.files import image_bytes, pdf_bytes
 
 
@@ -58,8 +69,21 @@ def test_a_pdf_page_is_rendered_at_its_scan_resolution():
         assert im.size == (1700, 2200) and round(im.info["dpi"][0]) == 200
 
 
-def test_reader_reasons_map_to_codes():
-    assert problem_from_reason("blank page").code == "blank"
-    assert problem_from_reason("page of no known form").code == "unknown_form"
-    assert problem_from_reason("registration out of range: skew 6.1°").code == "registration"
-    assert problem_from_reason("TIFF could not be decoded (truncated)").code == "file"
+def test_every_reader_code_has_an_operator_code():
+    assert set(PROBLEM_OF_READ_CODE) == set(ReadCode)
+    # the reason's wording plays no part: only the code decides
+    assert read_problem(ReadCode.BLANK, "registration marks not found").code == "blank"
+    assert read_problem(ReadCode.MARKS_NOT_FOUND, "blank page").code == "registration"
+    assert read_problem(None, "kept before codes").code == "reader"
+
+
+def test_refused_pages_carry_the_readers_code():
+    blank = np.full((2200, 1700), 235, np.uint8)
+    ok, png = cv2.imencode(".png", blank)
+    [page] = split_file(png.tobytes())
+    assert page.problem is None
+    record = read_page(blank, load_forms())
+    assert (record.status, record.code) == ("exception", ReadCode.BLANK)
+    assert record_problem(record) == Problem("blank", "blank page")
+    [text] = split_file(b"Dear operator, this is not a scan.\n")
+    assert text.problem.code == "file"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from capture import jobs
+from capture import reading
 from capture.demo import BatchSpec, write_batch
 from capture.intake import ingest_files, paths_key, scanner_files
 from capture.models import Batch, Document, DocumentCondition, Page, PageRead
@@ -63,5 +63,5 @@ def test_feeding_again_and_running_a_read_twice_add_nothing(ctx, shuffled_batch)
     assert (again.pages, again.new) == (13, 0)
     with session_scope() as session:
         page_id, sha = session.execute(select(Page.id, Page.image_sha256)).first()
-    assert jobs.read_page(page_id, sha) == "already read"
+    assert reading.read_page(page_id, sha) == "already read"
     assert row_counts() == before

@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from capture import intake
 from capture.demo import BatchSpec, write_batch
 from capture.intake import ingest_files, paths_key, scanner_files
-from capture.jobs import READ_TOGETHER, read_pages
 from capture.models import Batch, Document, Feed, Page, PageRead
+from capture.reading import READ_TOGETHER, read_pages
 from station.db import session_scope
 
 DOCUMENTS = 9

@@ -7,7 +7,7 @@ import pytest
 
 from omr.decisions import REVIEW_FLAGS, level_class
 from omr.read import read_page
-from sample_sheets import effects as fx
+from sample_sheets.deck import effects as fx
 from sample_sheets.deck import generate_deck
 from sample_sheets.loader import load_forms
 

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from omr.read import read_page
-from sample_sheets import effects as fx
+from sample_sheets.deck import effects as fx
 from sample_sheets.deck import generate_deck
 from sample_sheets.loader import load_forms
 

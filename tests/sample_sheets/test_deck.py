@@ -24,9 +24,9 @@ from PIL import Image
 
 from sample_sheets.cli import deck as deck_command
 from sample_sheets.deck import generate_deck, header_document, write_deck
-from sample_sheets.effects import LEVELS as EFFECT_LEVELS
+from sample_sheets.deck.effects import LEVELS as EFFECT_LEVELS
+from sample_sheets.deck.marks import FULL_MARK_DARKNESS, STENCIL_FILL, STYLES
 from sample_sheets.loader import load_forms
-from sample_sheets.marks import FULL_MARK_DARKNESS, STENCIL_FILL, STYLES
 from sample_sheets.render import render_page
 
 FORMS = load_forms()

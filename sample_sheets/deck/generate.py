@@ -4,7 +4,7 @@ their ground truth.
 ``generate_deck`` plans each document (a mock student, a lithocode, an
 intended response and a marking style for every key of every bubble field),
 draws it on the rendered form (pencil marks, hand-printed letters, written
-responses, a pre-ID label) and scans it (:mod:`sample_sheets.effects`).
+responses, a pre-ID label) and scans it (:mod:`sample_sheets.deck.effects`).
 ``write_deck`` writes the images and ``truth.json`` (schema in docs/decks.md).
 
 Determinism: document ``i`` of a deck draws everything from its own
@@ -26,11 +26,11 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from sample_sheets import effects as fx_mod
 from sample_sheets.codes import lithocode_for
-from sample_sheets.handwriting import printed_letter, written_lines
-from sample_sheets.labels import stick_label
-from sample_sheets.marks import (
+from sample_sheets.deck import effects as fx_mod
+from sample_sheets.deck.handwriting import printed_letter, written_lines
+from sample_sheets.deck.labels import stick_label
+from sample_sheets.deck.marks import (
     STENCIL_FILL,
     composite,
     draw_mark,
@@ -38,9 +38,8 @@ from sample_sheets.marks import (
     patch_frame,
     stencil_weights,
 )
-from sample_sheets.model import BUBBLE_KINDS, Area, Bubble, Field, Form, Page
-from sample_sheets.responses import KeyPlan, Mix, coverage_plan, plan_key
-from sample_sheets.students import (
+from sample_sheets.deck.responses import KeyPlan, Mix, coverage_plan, plan_key
+from sample_sheets.deck.students import (
     Student,
     grade_choices,
     gridded,
@@ -48,6 +47,7 @@ from sample_sheets.students import (
     mock_student,
     random_response,
 )
+from sample_sheets.model import BUBBLE_KINDS, Area, Bubble, Field, Form, Page
 
 Renderer = Callable[..., np.ndarray]
 """``render(form, page_number, dpi=…, lithocode=…[, barcodes=…])`` → a new uint8 gray

@@ -3,7 +3,7 @@
 A :class:`KeyPlan` holds a key's intended value — the option code, ``""`` for
 an omit, ``"*"`` for a multiple mark; a multiple-selection key's marked codes
 in printed order — and the marking style of each bubble that is not left
-blank (styles in :mod:`sample_sheets.marks`). :class:`Mix` says how often each
+blank (styles in :mod:`sample_sheets.deck.marks`). :class:`Mix` says how often each
 style and situation occurs; :func:`coverage_plan` schedules, per key, every
 option plus a blank and a double mark across a scanning center's test deck.
 """

@@ -1,4 +1,4 @@
-"""Queue jobs: reading one page.
+"""Reading pages: the queue jobs that turn a received page into its read record.
 
 :func:`read_page` is the job, one per page, enqueued by intake on the station
 queue (RQ with Redis, in process without). It can run twice, or die midway,
@@ -86,7 +86,7 @@ def read_image(sha256: str) -> tuple[MarkRecord, float]:
     try:
         record = read_file(image_store().path(sha256), known_forms())[0]
     except Exception as exc:  # noqa: BLE001 - a reader failure is the page's exception
-        record = MarkRecord(sha256, 0, "exception", f"reader error: {type(exc).__name__}: {exc}")
+        record = MarkRecord.refused(sha256, 0, exc)
     return dataclasses.replace(record, image=sha256), (time.perf_counter() - start) * 1000
 
 

@@ -5,7 +5,7 @@ clone, when installed; an oblique sans otherwise) with per-glyph jitter of
 position, size and spacing, then each line is slanted and its baseline wobbled,
 and the ink is laid down as pencil (gray, with the paper's grain). Typed
 responses use a plain serif at a fixed size. Everything returns *darkness*
-(float32, 0 paper … 1 black) for :func:`sample_sheets.marks.composite`.
+(float32, 0 paper … 1 black) for :func:`sample_sheets.deck.marks.composite`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from sample_sheets.marks import paper_tooth
+from sample_sheets.deck.marks import paper_tooth
 
 FONT_ROOT = Path("/usr/share/fonts")
 SCRIPT_FONTS = ("Z003-MediumItalic.otf", "URWBookman-LightItalic.otf", "DejaVuSans-Oblique.ttf")

@@ -13,9 +13,9 @@ import numpy as np
 import zxingcpp
 from PIL import Image, ImageDraw
 
-from sample_sheets.handwriting import TYPED_FONTS, font
+from sample_sheets.deck.handwriting import TYPED_FONTS, font
+from sample_sheets.deck.students import Student
 from sample_sheets.model import Box
-from sample_sheets.students import Student
 
 MODULE_IN = 0.013
 """Narrow bar width of the label's barcode, inches."""
