@@ -208,3 +208,16 @@ def test_link_options_change_the_characteristic_curve_constants():
     assert abs(narrow["A"] - expected.A) < 1e-9 and abs(narrow["B"] - expected.B) < 1e-9
     assert abs(narrow["A"] - default["A"]) > 1e-4
     assert run(*args, "--grid", "4:-4:1").exit_code == 1
+
+
+def test_equate_links_first_through_common_items(tmp_path):
+    """The new form's Rasch difficulties sit 0.3 below the base scale: --link puts them
+    back before equating, so the same items equate to themselves."""
+    items = "".join(f"q{i},{b - 0.3:.6f}\n" for i, b in enumerate(np.linspace(-2, 2, 15)))
+    base = "".join(f"q{i},{b:.6f}\n" for i, b in enumerate(np.linspace(-2, 2, 15)))
+    new = _write(tmp_path, "item,b\n" + items, "new.csv")
+    old = _write(tmp_path, "item,b\n" + base, "old.csv")
+    table = run_json("equate", new, old, "--link", "stocking-lord")["table"]
+    np.testing.assert_allclose([r["equivalent"] for r in table], np.arange(16), atol=1e-6)
+    unlinked = run_json("equate", new, old)["table"]
+    assert unlinked[7]["equivalent"] < 7 - 0.5
