@@ -205,10 +205,11 @@ def _calibration_document(stats: SufficientStatistics | list[SufficientStatistic
             "items": items}
 
 
-def _anchors(path: str | None) -> dict[str, np.ndarray]:
+def _anchors(path: str | None, items: Sequence[str]) -> dict[str, np.ndarray]:
     if path is None:
         return {}
     bank = files.read_item_parameters(path)
+    files.check_known_items(path, bank, items, "the response file")
     return {name: row[~np.isnan(row)] for name, row in zip(bank.items, bank.thresholds,
                                                            strict=True)}
 
@@ -227,7 +228,8 @@ def calibrate_command(responses, model, freq, anchor_path, booklet_column, as_js
         stats = [b for _, b in booklets]
     else:
         stats = _run(lambda: _load(responses, model, freq))[1]
-    anchors = _run(lambda: _anchors(anchor_path))
+    known = [n for b in (stats if isinstance(stats, list) else [stats]) for n in b.items]
+    anchors = _run(lambda: _anchors(anchor_path, known))
     result = _run(lambda: calibrate(stats, anchors))
     document = _calibration_document(stats, result)
     bank = calibration_bank(result)

@@ -251,6 +251,17 @@ def _number_reader(path, line):
     return number
 
 
+def check_known_items(path: str | Path, bank: ItemBank, known: Sequence[str],
+                      what: str) -> None:
+    """Every item of the parameter file ``path`` must be one of ``known`` (the items of
+    ``what``); the first that is not is named with its line."""
+    known = set(known)
+    for line, name in zip(_lines(path), bank.items, strict=True):
+        if name not in known:
+            raise PsychometricsError("unknown item", f"{path}, line {line}, column 'item': "
+                                     f"{name!r} is not in {what}")
+
+
 def read_conversion(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
     """Raw-to-scale table: (raw, scale) columns as arrays."""
     header, body = _rows(path)

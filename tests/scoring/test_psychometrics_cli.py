@@ -137,9 +137,11 @@ def test_bad_response_files(tmp_path, text, args, message):
 
 
 def test_anchor_naming_an_unknown_item(tmp_path):
-    anchors = _write(tmp_path, "item,b\nItem_9,0.5\n", "anchors.csv")
+    anchors = _write(tmp_path, "item,b\nItem_1,-1\nItem_9,0.5\n", "anchors.csv")
     result = run("calibrate", reference("LSAT6_patterns.csv"), "--anchor", anchors)
-    assert result.exit_code == 1 and "'Item_9' is not in the responses" in result.output
+    assert result.exit_code == 1
+    assert "anchors.csv, line 3, column 'item': 'Item_9' is not in the response file" in \
+        result.output
 
 
 def test_item_everyone_got_right_is_reported_not_a_crash(tmp_path):
