@@ -1,7 +1,9 @@
-"""Reference data sets (../shared/reference/data) and simulated Rasch responses."""
+"""Reference data sets (``../shared/reference/data`` beside the checkout, or the folder
+``SCANSCORE_REFERENCE_DATA`` names) and simulated Rasch responses."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -9,7 +11,8 @@ import pytest
 
 from scoring.psychometrics.simulate import simulate_responses
 
-REFERENCE = Path("/work/shared/reference/data")
+REFERENCE = Path(os.environ.get("SCANSCORE_REFERENCE_DATA", Path(__file__).resolve().parents[3]
+                                / "shared" / "reference" / "data"))
 DATA = Path(__file__).parent / "data"
 
 
