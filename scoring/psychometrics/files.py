@@ -13,6 +13,7 @@ Every error names the file, the line (the header is line 1) and the column.
 from __future__ import annotations
 
 import csv
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -85,21 +86,75 @@ def _bad_cell(path, cells: np.ndarray, bad: np.ndarray, header: Sequence[str],
                               f"{str(cells[row, col])!r} {what}")
 
 
-def _integers(path, cells: np.ndarray, header) -> np.ndarray:
+def _integers(path, cells: np.ndarray, header) -> tuple[np.ndarray, np.ndarray]:
+    """Cells as integers (-1 where empty) and the empty mask; a cell that is not a whole
+    number is named."""
     stripped = np.char.strip(cells)
     blank = stripped == ""
     digits = np.char.isdigit(np.char.lstrip(stripped, "-")) & ~blank
     bad = ~blank & ~digits
     if bad.any():
         raise _bad_cell(path, cells, bad, header, "is not a whole-number score")
-    values = np.where(blank, "-1", stripped).astype(np.int64)
-    negative = ~blank & (values < 0)
-    if negative.any():
-        raise _bad_cell(path, cells, negative, header, "is negative")
-    too_big = values > MAX_ITEM_SCORE
-    if too_big.any():
-        raise _bad_cell(path, cells, too_big, header, f"is above {MAX_ITEM_SCORE}")
-    return values
+    return np.where(blank, "-1", stripped).astype(np.int64), blank
+
+
+def _checked_scores(path, values, blank, header, max_score, shown) -> np.ndarray:
+    """``values`` as int8 scores (empty cells as :data:`OMIT`) after the range checks;
+    ``shown`` is what a message quotes of each cell."""
+    checks = [(~blank & (values < 0), "is negative"),
+              (values > MAX_ITEM_SCORE, f"is above {MAX_ITEM_SCORE}")]
+    if max_score is not None:
+        checks.append((values > max_score, f"is outside 0..{max_score} (use --model pcm "
+                       "for items scored above 1)"))
+    for bad, what in checks:
+        if bad.any():
+            raise _bad_cell(path, shown, bad, header, what)
+    return np.where(blank, OMIT, values).astype(np.int8)
+
+
+def _plain_integers(path, width: int) -> np.ndarray | None:
+    """The data lines by numpy's C parser when every cell is a plain integer (the fast
+    path for big files), else None: the checked path then names what is wrong."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            values = np.loadtxt(path, delimiter=",", skiprows=1, dtype=np.int16,
+                                comments=None, ndmin=2, encoding="utf-8-sig")
+    except (ValueError, OverflowError, OSError, UnicodeDecodeError):
+        return None
+    return values if values.shape[0] and values.shape[1] == width else None
+
+
+def _header(path) -> list[str] | None:
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as handle:
+            first = next(csv.reader(handle), None)
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return None
+    return [cell.strip() for cell in first] if first else None
+
+
+def _read_plain(path, freq_column, max_score) -> ResponseFile | None:
+    header = _header(path)
+    values = None if header is None else _plain_integers(path, len(header))
+    if values is None:
+        return None
+    _check_header(path, header)
+    freq_index = _frequency_index(path, header, freq_column)
+    weights = None
+    if freq_index is not None:
+        name = header[freq_index]
+        column, header, values = _split_column(header, values, freq_index)
+        negative = column < 0
+        if negative.any():
+            row = int(np.argmax(negative))
+            raise PsychometricsError("bad frequency", f"{path}, line {_lines(path)[row]}, "
+                                     f"column {name!r}: frequency '{column[row]}' is "
+                                     "negative")
+        weights = column.astype(np.float64)
+    blank = np.zeros(values.shape, dtype=bool)
+    scores = _checked_scores(path, values, blank, header, max_score, values)
+    return ResponseFile(tuple(header), scores, weights)
 
 
 def read_responses(path: str | Path, freq_column: str | None = None,
@@ -108,6 +163,10 @@ def read_responses(path: str | Path, freq_column: str | None = None,
     """The response matrix (int8, empty cells as :data:`OMIT`). ``max_score`` caps every
     item (1 for Rasch); with ``key``, cells are options and are scored against it;
     ``booklet_column`` names a column of booklet (form) ids."""
+    if key is None and booklet_column is None:
+        plain = _read_plain(path, freq_column, max_score)
+        if plain is not None:
+            return plain
     header, body = _rows(path)
     cells = np.array(body, dtype=str)
     booklets = None
@@ -123,13 +182,9 @@ def read_responses(path: str | Path, freq_column: str | None = None,
         header, cells = _split_column(header, cells, freq_index)[1:]
     if key is not None:
         return replace(_keyed(path, header, cells, weights, key), booklets=booklets)
-    values = _integers(path, cells, header)
-    if max_score is not None:
-        over = values > max_score
-        if over.any():
-            raise _bad_cell(path, cells, over, header, f"is outside 0..{max_score} (use "
-                            "--model pcm for items scored above 1)")
-    return ResponseFile(tuple(header), values.astype(np.int8), weights, booklets=booklets)
+    values, blank = _integers(path, cells, header)
+    scores = _checked_scores(path, values, blank, header, max_score, cells)
+    return ResponseFile(tuple(header), scores, weights, booklets=booklets)
 
 
 def _split_column(header, cells, index):

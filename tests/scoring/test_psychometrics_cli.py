@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from app import cli
 from scoring.psychometrics.cml import calibrate
-from scoring.psychometrics.files import read_item_parameters
+from scoring.psychometrics.files import read_item_parameters, read_responses
 from scoring.psychometrics.linking import LinkingOptions, link
 from scoring.psychometrics.simulate import simulate_responses
 from scoring.psychometrics.stats import gather
@@ -223,3 +223,16 @@ def test_equate_links_first_through_common_items(tmp_path):
     np.testing.assert_allclose([r["equivalent"] for r in table], np.arange(16), atol=1e-6)
     unlinked = run_json("equate", new, old)["table"]
     assert unlinked[7]["equivalent"] < 7 - 0.5
+
+
+def test_plain_and_checked_readers_agree(tmp_path):
+    """A file of plain integers goes through numpy's parser; one with an empty cell (an
+    omit) through the checked reader: the same scores either way."""
+    plain = _write(tmp_path, "a,b,freq\n0,1,2\n1,1,3\n1,0,1\n", "plain.csv")
+    omitted = _write(tmp_path, "a,b,freq\n0,1,2\n1,1,3\n1,,1\n", "omitted.csv")
+    first = read_responses(plain, max_score=1)
+    second = read_responses(omitted, max_score=1)
+    assert first.items == second.items == ("a", "b")
+    np.testing.assert_array_equal(first.weights, second.weights)
+    np.testing.assert_array_equal(first.responses[:2], second.responses[:2])
+    assert second.responses[2].tolist() == [1, -1] and first.responses[2].tolist() == [1, 0]
