@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.linalg import cho_factor, cho_solve
+from scipy.linalg import LinAlgError, cho_factor, cho_solve
 
 from scoring.psychometrics.errors import PsychometricsError
 from scoring.psychometrics.esf import ESF, esf, pair_functionals
@@ -247,10 +247,21 @@ def _free_parameters(model: _Design, anchors: Mapping[int, np.ndarray],
     return np.flatnonzero((model.mask & ~fixed).ravel())
 
 
+def _solve(info: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """info^-1 right by Cholesky; a singular information means a parameter the data do not
+    determine."""
+    try:
+        return cho_solve(cho_factor(info), right)
+    except LinAlgError:
+        raise PsychometricsError(
+            "not identified", "the item parameters are not all determined by the data: "
+            "booklets must be linked by common items (or each anchored)") from None
+
+
 def _newton(model: _Design, tau: np.ndarray, free: np.ndarray) -> tuple[np.ndarray, int]:
     loglik, gradient, info = model.score_and_information(tau)
     for iteration in range(1, MAX_ITERATIONS + 1):
-        step = cho_solve(cho_factor(info[np.ix_(free, free)]), gradient.ravel()[free])
+        step = _solve(info[np.ix_(free, free)], gradient.ravel()[free])
         length = 1.0
         while True:
             trial = tau.copy().ravel()
@@ -274,8 +285,7 @@ def _threshold_covariance(model: _Design, info: np.ndarray, free: np.ndarray,
     uncertainty shared by all)."""
     size = info.shape[0]
     cov_tau = np.zeros((size, size))
-    cov_tau[np.ix_(free, free)] = cho_solve(cho_factor(info[np.ix_(free, free)]),
-                                            np.eye(free.size))
+    cov_tau[np.ix_(free, free)] = _solve(info[np.ix_(free, free)], np.eye(free.size))
     valid = np.flatnonzero(model.mask.ravel())
     k = model.k
     previous = np.flatnonzero(valid % k > 0)  # delta_ik = tau_ik - tau_i,k-1

@@ -183,3 +183,13 @@ def test_nothing_to_calibrate_is_a_clear_error():
         calibrate(gather(np.ones((5, 3), dtype=np.int8)))
     with pytest.raises(PsychometricsError, match="nothing to calibrate"):
         calibrate(gather(np.array([[0, 0], [1, 1]], dtype=np.int8)))
+
+
+def test_booklets_without_common_items_are_a_clear_error():
+    rng = np.random.default_rng(8)
+    first = gather(simulate_responses(rng.standard_normal(500), np.array([-1., 0, 1]), rng),
+                   ["a", "b", "c"])
+    second = gather(simulate_responses(rng.standard_normal(500), np.array([-1., 0, 1]), rng),
+                    ["x", "y", "z"])
+    with pytest.raises(PsychometricsError, match="linked by common items"):
+        calibrate([first, second])
