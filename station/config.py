@@ -40,6 +40,8 @@ NAMES = (
     "SCANSCORE_PASSWORD_HASH",
 )
 DEFAULT_SESSION_LIFETIME = timedelta(hours=8)
+PRIVATE_FOLDER = 0o700
+PRIVATE_FILE = 0o600
 
 
 @dataclass(frozen=True)
@@ -57,13 +59,14 @@ class Settings:
 def load_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
     """The settings from the environment, overridden by ``overrides``.
 
-    Creates the var folder, and the secret key file when no key is given.
+    Creates the var folder (mode 0700: it holds the key, the database and the images of
+    students' answers), and the secret key file (0600) when no key is given.
     """
     values: dict[str, Any] = {name: os.environ.get(name) for name in NAMES}
     values.update({k: v for k, v in (overrides or {}).items() if k in NAMES})
     values = {k: (None if v in ("", None) else v) for k, v in values.items()}
     var_dir = Path(values["SCANSCORE_VAR"] or "var").absolute()
-    var_dir.mkdir(parents=True, exist_ok=True)
+    var_dir.mkdir(mode=PRIVATE_FOLDER, parents=True, exist_ok=True)
     return Settings(
         database_url=values["DATABASE_URL"] or f"sqlite:///{var_dir / 'scanscore.db'}",
         redis_url=values["REDIS_URL"],
@@ -97,7 +100,7 @@ def _stored_secret(path: Path) -> str:
     missing, so that processes starting together agree on one key."""
     if not path.exists():
         tmp = path.with_name(f".{path.name}.{os.getpid()}")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
         with os.fdopen(fd, "w") as f:
             f.write(secrets.token_hex(32))
         try:
