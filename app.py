@@ -20,7 +20,7 @@ import omr.cli
 import sample_sheets.cli
 import sample_sheets.demo
 from station import admin, auth, migrate, web
-from station.cli import db, users, worker
+from station.cli import audit, db, users, worker
 from station.config import load_settings
 from station.db import redact
 from station.demo import create_demo_accounts
@@ -112,7 +112,7 @@ def demo(host: str, port: int, serve_app: bool) -> None:
     url = load_settings().database_url
     migrate.upgrade(url)
     click.echo(f"database at {redact(url)} is migrated")
-    app = create_app()
+    app = create_app({"SESSION_COOKIE_SECURE": False})  # served on plain HTTP, this machine only
     with app.app_context():
         for step in DEMO_STEPS:
             step()
@@ -123,6 +123,7 @@ def demo(host: str, port: int, serve_app: bool) -> None:
 COMMANDS = (
     db,
     users,
+    audit,
     worker,
     sample_sheets.cli.forms,
     sample_sheets.cli.deck,

@@ -1,19 +1,25 @@
 """Login and logout: pages (``/login``, ``/logout``) and the API (``/api/session``).
-What a session is and how it ends is :mod:`station.sessions`."""
+What a session is and how it ends is :mod:`station.sessions`; how failed logins hold an
+account or an address back is :mod:`station.throttle`. Every attempt is audited (the
+username and the address, never the password)."""
 
 from __future__ import annotations
 
 import logging
+import math
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from station import csrf
+from station import audit, csrf, throttle
 from station.accounts import authenticate, user_json
+from station.config import current_settings
 from station.db import db_session
-from station.errors import ApiError, bad_input
+from station.errors import bad_input, error_response
 from station.guard import public
+from station.models import User, utcnow
 from station.sessions import current_user, login_user, logout_user
 
 log = logging.getLogger(__name__)
@@ -21,6 +27,52 @@ log = logging.getLogger(__name__)
 bp = Blueprint("auth", __name__)
 
 WRONG_CREDENTIALS = "Unknown user or wrong password."
+ANONYMOUS = "anonymous"
+"""The audit log's actor of a login attempt that failed (nobody proved who they are)."""
+
+
+class LoginRefused(Exception):
+    """A login attempt refused: ``status`` 401 (wrong credentials) or 429 (held back for
+    ``retry_after`` seconds); ``message`` is for the login page, ``error`` and ``detail``
+    for the API."""
+
+    def __init__(self, status: int, error: str, message: str, retry_after: int | None = None):
+        super().__init__(message)
+        self.status, self.error, self.message = status, error, message
+        self.retry_after = retry_after
+        self.detail = message if retry_after is not None else None
+
+
+def attempt_login(username: str, password: str) -> User:
+    """Log ``username`` in, unless failed logins hold the account or this address back or
+    the password is wrong (:class:`LoginRefused`, counted, audited and logged)."""
+    db = db_session()
+    address = request.remote_addr
+    until = throttle.held_until(db, current_settings().login_throttle, username, address)
+    if until is not None:
+        wait = math.ceil((until - utcnow()).total_seconds())
+        _refused(username, address, "held back")
+        raise LoginRefused(429, "too many failed logins",
+                           "Too many failed logins for this account or from this address: "
+                           f"try again in {wait} s.", wait)
+    user = authenticate(db, username, password)
+    if user is None:
+        throttle.count_failure(db, username, address)
+        _refused(username, address, "wrong credentials")
+        raise LoginRefused(401, "unknown user or wrong password", WRONG_CREDENTIALS)
+    throttle.clear_account(db, username)
+    login_user(user)
+    return user
+
+
+def _refused(username: str, address: str | None, outcome: str) -> None:
+    db = db_session()
+    user_id = db.scalar(select(User.id).where(User.username == username))
+    target = f"user:{user_id}" if user_id is not None else f"username:{username[:64]}"
+    audit.record(db, ANONYMOUS, "session.login_refused", target[:200],
+                 after={"username": username[:64], "address": address, "outcome": outcome})
+    db.commit()
+    log.warning("login refused (%s) for user %r from %s", outcome, username[:64], address)
 
 
 def _safe_next(target: str) -> str | None:
@@ -45,12 +97,12 @@ def login() -> Response | tuple[str, int] | str:
     if not username or not password:
         error, status = "Enter your username and password.", 422
     else:
-        user = authenticate(db_session(), username, password)
-        if user is not None:
-            login_user(user)
+        try:
+            attempt_login(username, password)
+        except LoginRefused as exc:
+            error, status = exc.message, exc.status
+        else:
             return redirect(_safe_next(next_url) or url_for("station.home"))
-        log.warning("failed login from %s", request.remote_addr)
-        error, status = WRONG_CREDENTIALS, 401
     page = render_template("station/login.html", next_url=next_url, error=error,
                            username=username)
     return page, status
@@ -82,11 +134,13 @@ def api_login() -> Response:
         isinstance(body.get(k), str) and body.get(k) for k in ("username", "password")
     ):
         raise bad_input({"username": "required string", "password": "required string"})
-    user = authenticate(db_session(), body["username"].strip(), body["password"])
-    if user is None:
-        log.warning("failed API login from %s", request.remote_addr)
-        raise ApiError(401, "unknown user or wrong password")
-    login_user(user)
+    try:
+        user = attempt_login(body["username"].strip(), body["password"])
+    except LoginRefused as exc:
+        response = error_response(exc.status, exc.error, exc.detail)
+        if exc.retry_after is not None:
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
     return jsonify(user=user_json(user), csrf_token=csrf.csrf_token())
 
 

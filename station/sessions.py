@@ -1,11 +1,12 @@
 """The session: who is logged in on this request, starting and ending sessions.
 
-The session cookie is signed and lives until the browser closes; a session idle for longer
-than ``PERMANENT_SESSION_LIFETIME`` ends, checked here at each request against the signed time
-of its last use (Flask's own age check of the signature, which cannot tell an expired session
-from none, is relaxed to :data:`SIGNATURE_MAX_AGE` by :class:`IdleSessionInterface`).
-The user is read from the database at each request, so a changed role or a deactivated
-account takes effect at once.
+A login is a row of ``user_sessions``; the signed cookie carries the session's random token,
+and each request finds its row by the token's SHA-256. Logout, a password change,
+deactivation and an admin's "end sessions" end the row, so a copy of the cookie taken
+before opens nothing afterwards. A session idle for longer than
+``PERMANENT_SESSION_LIFETIME`` ends at its next request (the time of last use is kept in the
+row, written at most every :data:`SEEN_RESOLUTION`). The user is read from the database at
+each request, so a changed role takes effect at once.
 
 Both the role guard (:mod:`station.guard`) and the login pages (:mod:`station.auth`) stand on
 this module; it imports neither.
@@ -13,26 +14,34 @@ this module; it imports neither.
 
 from __future__ import annotations
 
+import hashlib
 import logging
-import time
+import secrets
+from datetime import timedelta
 
-from flask import Flask, flash, g, session
+from flask import Flask, flash, g, request, session
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from itsdangerous import BadSignature
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Request
 
 from station import audit, csrf
 from station.config import current_settings
 from station.db import db_session
-from station.models import User
+from station.models import SessionEnd, User, UserSession, as_utc, utcnow
 
 log = logging.getLogger(__name__)
 
 SIGNATURE_MAX_AGE = 30 * 24 * 3600
+"""Seconds a cookie's signature is accepted; the session's own row decides before that."""
+SEEN_RESOLUTION = timedelta(minutes=1)
+"""How stale a session's recorded last use may get before a request writes it again."""
+TOKEN_KEY = "sid"
 
 
 class IdleSessionInterface(SecureCookieSessionInterface):
-    """Signed-cookie sessions whose idle expiry is left to :func:`current_user`."""
+    """Signed-cookie sessions whose expiry is left to the session's row (:func:`current_user`)."""
 
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
         serializer = self.get_signing_serializer(app)
@@ -60,46 +69,102 @@ def session_expired() -> bool:
 
 
 def _load_user() -> User | None:
-    uid = session.get("uid")
-    if uid is None:
+    token = session.get(TOKEN_KEY)
+    if token is None:
         return None
-    now = time.time()
-    if now - session.get("seen", 0) > current_settings().session_lifetime.total_seconds():
-        log.info("session of user %s expired", uid)
-        _end_session()
+    db = db_session()
+    row = db.scalars(select(UserSession).where(
+        UserSession.token_hash == _token_hash(token), UserSession.ended_at.is_(None))).first()
+    if row is None:
+        _forget_cookie()
+        return None
+    user = db.get(User, row.user_id)
+    now = utcnow()
+    lifetime = current_settings().session_lifetime
+    if now - as_utc(row.last_seen_at) > lifetime:
+        log.info("session of user %s expired", user.id)
+        _end_row(db, row, SessionEnd.IDLE)
         g.session_expired = True
         flash("Your session expired: log in again.", "warning")
         return None
-    user = db_session().get(User, uid)
-    if user is None or not user.active:
-        _end_session()
+    if not user.active:
+        _end_row(db, row, SessionEnd.DEACTIVATED)
         return None
-    session["seen"] = now
+    if now - as_utc(row.last_seen_at) > min(SEEN_RESOLUTION, lifetime / 4):
+        row.last_seen_at = now
+        db.commit()
     return user
 
 
 def login_user(user: User) -> None:
-    """Start a new session for ``user`` (a fresh session and CSRF token, against fixation)."""
+    """Start a new session for ``user`` (a fresh token and CSRF token, against fixation);
+    a session this browser had is ended."""
+    db = db_session()
+    if TOKEN_KEY in session:
+        db.execute(_ending(SessionEnd.REPLACED)
+                   .where(UserSession.token_hash == _token_hash(session[TOKEN_KEY])))
+    token = secrets.token_urlsafe(32)
+    db.add(UserSession(token_hash=_token_hash(token), user_id=user.id,
+                       address=request.remote_addr))
     session.clear()
-    session["uid"] = user.id
-    session["seen"] = time.time()
+    session[TOKEN_KEY] = token
     csrf.rotate()
     g.user = user
-    audit.record(db_session(), user, "session.login", f"user:{user.id}")
-    db_session().commit()
-    log.info("user %s (%s) logged in", user.id, user.role)
+    audit.record(db, user, "session.login", f"user:{user.id}",
+                 after={"address": request.remote_addr})
+    db.commit()
+    log.info("user %s (%s) logged in from %s", user.id, user.role, request.remote_addr)
 
 
 def logout_user() -> None:
+    """End this browser's session (its row too: the cookie opens nothing afterwards)."""
     user = current_user()
     if user is not None:
-        audit.record(db_session(), user, "session.logout", f"user:{user.id}")
-        db_session().commit()
+        db = db_session()
+        db.execute(_ending(SessionEnd.LOGOUT)
+                   .where(UserSession.token_hash == _token_hash(session[TOKEN_KEY])))
+        audit.record(db, user, "session.logout", f"user:{user.id}")
+        db.commit()
         log.info("user %s logged out", user.id)
-    _end_session()
+    _forget_cookie()
 
 
-def _end_session() -> None:
+def end_sessions(db: Session, user: User, reason: SessionEnd) -> int:
+    """End every open session of ``user`` (in ``db``'s transaction); how many were open."""
+    result = db.execute(_ending(reason).where(UserSession.user_id == user.id))
+    if result.rowcount:
+        log.info("%d session(s) of user %s ended: %s", result.rowcount, user.id, reason)
+    return result.rowcount
+
+
+def open_session_counts(db: Session) -> dict[int, int]:
+    """Open sessions (ended by no one, used within the idle lifetime) per user id."""
+    since = utcnow() - current_settings().session_lifetime
+    rows = db.execute(
+        select(UserSession.user_id, func.count())
+        .where(UserSession.ended_at.is_(None), UserSession.last_seen_at >= since)
+        .group_by(UserSession.user_id))
+    return {user_id: count for user_id, count in rows}
+
+
+def _ending(reason: SessionEnd):
+    """An UPDATE ending the open sessions it is narrowed to."""
+    return (update(UserSession).where(UserSession.ended_at.is_(None))
+            .values(ended_at=utcnow(), end_reason=reason)
+            .execution_options(synchronize_session=False))
+
+
+def _end_row(db: Session, row: UserSession, reason: SessionEnd) -> None:
+    db.execute(_ending(reason).where(UserSession.id == row.id))
+    db.commit()
+    _forget_cookie()
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _forget_cookie() -> None:
     session.clear()
     csrf.rotate()
     g.user = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, Flask, render_template
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
 from station import csrf, db, errors, guard
@@ -30,14 +31,20 @@ SECURITY_HEADERS = {
 
 def init_app(app: Flask, settings: Settings) -> None:
     """Configure ``app`` from ``settings`` and install the hooks every request passes:
-    the role guard, then the CSRF check."""
+    the role guard, then the CSRF check. Behind ``settings.proxies`` reverse proxies, the
+    client's address and scheme are taken from their ``X-Forwarded-*`` headers."""
     app.extensions["scanscore"] = settings
     app.config.update(
         SECRET_KEY=settings.secret_key,
         SESSION_COOKIE_NAME="scanscore_session",
         SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SECURE=settings.session_cookie_secure,
         PERMANENT_SESSION_LIFETIME=settings.session_lifetime,
     )
+    if settings.proxies:
+        hops = settings.proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     app.session_interface = IdleSessionInterface()
     db.init_app(app)
     errors.init_app(app)

@@ -1,0 +1,116 @@
+"""Login throttling: per account and per address, counted in the database, audited."""
+
+import logging
+import time
+
+import pytest
+from sqlalchemy import select
+
+from app import create_app
+from station.db import session_scope
+from station.models import AuditEntry
+
+
+def _api_login(client, username, password, **headers):
+    token = client.get("/api/session", headers=headers).get_json()["csrf_token"]
+    return client.post("/api/session", json={"username": username, "password": password},
+                       headers={"X-CSRF-Token": token, **headers})
+
+
+def _page_login(client, username, password):
+    token = client.get("/api/session").get_json()["csrf_token"]
+    return client.post("/login", data={"username": username, "password": password,
+                                       "csrf_token": token})
+
+
+def test_wrong_passwords_hold_the_account_back_even_with_the_right_one(client, make_user):
+    user = make_user("admin")
+    statuses = [_api_login(client, user.username, f"guess-{i}").status_code for i in range(5)]
+    assert statuses == [401] * 5
+    held = _api_login(client, user.username, user.password)
+    assert held.status_code == 429
+    assert held.headers["Retry-After"] in ("59", "60")
+    assert "try again in" in held.get_json()["detail"]
+    page = _page_login(client, user.username, user.password)
+    assert page.status_code == 429
+    assert b"Too many failed logins for this account or from this address" in page.data
+    assert client.get("/api/session").get_json()["user"] is None
+
+
+def test_the_hold_ends_doubles_and_a_success_clears_it(app_config, make_user):
+    app = create_app({**app_config, "SCANSCORE_LOGIN_FAILURES_PER_ACCOUNT": 2,
+                      "SCANSCORE_LOGIN_LOCKOUT": 1.0})
+    client = app.test_client()
+    user = make_user("editor")
+    for i in range(2):
+        _api_login(client, user.username, f"guess-{i}")
+    assert _api_login(client, user.username, user.password).status_code == 429
+    time.sleep(1.1)
+    assert _api_login(client, user.username, "guess-3").status_code == 401
+    time.sleep(1.1)  # the third failure holds for 2 s
+    assert _api_login(client, user.username, user.password).status_code == 429
+    time.sleep(1.0)
+    assert _api_login(client, user.username, user.password).status_code == 200
+    client.delete("/api/session", headers={
+        "X-CSRF-Token": client.get("/api/session").get_json()["csrf_token"]})
+    assert _api_login(client, user.username, "guess-4").status_code == 401  # count cleared
+
+
+def test_one_address_guessing_many_accounts_is_held_back(app_config, make_user):
+    app = create_app({**app_config, "SCANSCORE_LOGIN_FAILURES_PER_ADDRESS": 3,
+                      "SCANSCORE_PROXIES": 1})
+    client = app.test_client()
+    user = make_user("operator")
+    attacker = {"X-Forwarded-For": "203.0.113.9"}
+    for name in ("root", "admin", "nobody"):
+        assert _api_login(client, name, "password1", **attacker).status_code == 401
+    assert _api_login(client, user.username, user.password, **attacker).status_code == 429
+    colleague = {"X-Forwarded-For": "198.51.100.4"}
+    assert _api_login(client, user.username, user.password, **colleague).status_code == 200
+
+
+def test_the_count_holds_across_processes(app, app_config, make_user):
+    user = make_user("scorer")
+    for i in range(5):
+        _api_login(app.test_client(), user.username, f"guess-{i}")
+    other_process = create_app(app_config)  # the same database, nothing else shared
+    response = _api_login(other_process.test_client(), user.username, user.password)
+    assert response.status_code == 429
+
+
+def test_attempts_are_audited_and_logged_without_the_password(app, client, make_user, caplog):
+    user = make_user("supervisor")
+    with caplog.at_level(logging.INFO):
+        _page_login(client, user.username, "the-wrong-secret")
+        _page_login(client, "nobody", "another-wrong-secret")
+        _page_login(client, user.username, user.password)
+    with app.app_context(), session_scope() as session:
+        entries = session.scalars(select(AuditEntry).where(
+            AuditEntry.action.like("session.%")).order_by(AuditEntry.id)).all()
+        seen = [(e.actor, e.action, e.target, e.after) for e in entries]
+        everything = repr([(e.actor, e.target, e.before, e.after)
+                           for e in session.scalars(select(AuditEntry))])
+    refused = {"outcome": "wrong credentials", "address": "127.0.0.1"}
+    assert seen == [
+        ("anonymous", "session.login_refused", f"user:{user.id}",
+         {**refused, "username": user.username}),
+        ("anonymous", "session.login_refused", "username:nobody",
+         {**refused, "username": "nobody"}),
+        (user.username, "session.login", f"user:{user.id}", {"address": "127.0.0.1"}),
+    ]
+    assert "wrong-secret" not in everything and user.password not in everything
+    assert "wrong-secret" not in caplog.text and user.password not in caplog.text
+    assert f"login refused (wrong credentials) for user '{user.username}' from 127.0.0.1" \
+        in caplog.text
+
+
+@pytest.mark.parametrize("config, secure", [({}, True), ({"SESSION_COOKIE_SECURE": False},
+                                                          False)])
+def test_the_session_cookie_is_secure_outside_the_demo(app_config, make_user, config, secure):
+    app = create_app({**app_config, **config})
+    client = app.test_client()
+    user = make_user("operator")
+    response = _api_login(client, user.username, user.password)
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert ("Secure" in cookie) is secure
