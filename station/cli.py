@@ -47,6 +47,15 @@ def new_revision(message: str, autogenerate: bool) -> None:
     migrate.revision(load_settings().database_url, message, autogenerate)
 
 
+@db.command("grants")
+@click.argument("app_role")
+def grants(app_role: str) -> None:
+    """Print the SQL that gives APP_ROLE, the role the app connects as on PostgreSQL, every
+    privilege it needs but none that rewrites the audit log (run it as the owner role)."""
+    for statement in migrate.app_role_grants(app_role):
+        click.echo(f"{statement};")
+
+
 @click.group()
 def users() -> None:
     """Accounts."""

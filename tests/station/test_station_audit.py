@@ -1,3 +1,4 @@
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -168,3 +169,38 @@ def test_entries_written_before_the_chain_are_chained_by_the_migration(tmp_path)
         assert verdict.problems == () and verdict.entries == 3
         assert session.scalars(select(AuditEntry.id).order_by(AuditEntry.id)).all() == [1, 2, 3]
     dispose_engine(url)
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_the_app_role_of_the_two_role_setup_cannot_rewrite_the_log(db_url, tmp_path):
+    role = f"scanscore_app_{uuid.uuid4().hex[:8]}"
+    result = CliRunner().invoke(cli, ["db", "grants", role])
+    assert result.exit_code == 0, result.output
+    with session_scope(db_url) as session:
+        session.execute(text(f'CREATE ROLE "{role}" NOLOGIN'))
+        for statement in result.output.split(";\n")[:-1]:
+            session.execute(text(statement))
+    try:
+        def as_app(statement=None):
+            with session_scope(db_url) as session:
+                session.execute(text(f'SET LOCAL ROLE "{role}"'))
+                if statement is None:
+                    audit.record(session, "alice", "user.update", "user:1")
+                    session.execute(text("UPDATE users SET active = active"))
+                else:
+                    session.execute(text(statement))
+
+        as_app()
+        as_app()
+        for statement in ("ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_change",
+                          "DROP TRIGGER audit_log_no_change ON audit_log",
+                          "UPDATE audit_log SET actor = 'mallory'",
+                          "TRUNCATE audit_log", "DELETE FROM audit_head"):
+            with pytest.raises(DBAPIError, match="must be owner|permission denied"):
+                as_app(statement)
+        with session_scope(db_url) as session:
+            assert audit.verify(session).entries == 2
+    finally:
+        with session_scope(db_url) as session:
+            session.execute(text(f'DROP OWNED BY "{role}"'))
+            session.execute(text(f'DROP ROLE "{role}"'))
