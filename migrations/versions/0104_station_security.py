@@ -146,6 +146,22 @@ def _chain_existing_entries() -> tuple[int, str]:
 
 
 def downgrade() -> None:
-    """Refused on purpose: undoing it would leave the audit log unchained and unprotected
-    against a rewritten entry."""
-    raise RuntimeError("0104_station_security holds the audit log's chain: it is not undone")
+    """Back to 0102: sessions and failure counts are dropped (everyone logs in again), the
+    entries stay but lose their chain; UPDATE and DELETE stay refused."""
+    dialect = op.get_bind().dialect.name
+    if dialect == "postgresql":
+        for trigger, table in (("audit_log_next_only", "audit_log"),
+                               ("audit_head_forward_only", "audit_head"),
+                               ("audit_head_no_truncate", "audit_head")):
+            op.execute(f"DROP TRIGGER {trigger} ON {table}")
+        op.execute("DROP FUNCTION audit_log_next_only()")
+        op.execute("DROP FUNCTION audit_head_forward_only()")
+    else:
+        for trigger in ("audit_log_next_only", "audit_head_forward_only",
+                        "audit_head_no_delete"):
+            op.execute(f"DROP TRIGGER {trigger}")
+    op.drop_table("audit_head")
+    op.execute("ALTER TABLE audit_log DROP COLUMN hash")
+    op.drop_table("login_failures")
+    op.drop_index(op.f("ix_user_sessions_user_id"), table_name="user_sessions")
+    op.drop_table("user_sessions")

@@ -2,6 +2,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from alembic import command
 from click.testing import CliRunner
 from sqlalchemy import delete, select, text, update
 from sqlalchemy.exc import DBAPIError
@@ -204,3 +205,16 @@ def test_the_app_role_of_the_two_role_setup_cannot_rewrite_the_log(db_url, tmp_p
         with session_scope(db_url) as session:
             session.execute(text(f'DROP OWNED BY "{role}"'))
             session.execute(text(f'DROP ROLE "{role}"'))
+
+
+def test_the_migration_goes_back_and_forth_keeping_the_entries(db_url):
+    _three_entries(db_url)
+    command.downgrade(migrate.alembic_config(db_url), "0102_page_read_lz4")
+    with pytest.raises(DBAPIError, match="append-only"), session_scope(db_url) as session:
+        session.execute(text("DELETE FROM audit_log"))
+    migrate.upgrade(db_url)
+    with session_scope(db_url) as session:
+        audit.record(session, "dave", "user.update", "user:1")
+    with session_scope(db_url) as session:
+        verdict = audit.verify(session)
+    assert verdict.problems == () and verdict.entries == 4
