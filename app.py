@@ -73,6 +73,9 @@ def run_server(app: Flask, host: str, port: int) -> None:
 
     with app.test_request_context():
         click.echo(f"ScanScore at http://{host}:{port}{url_for('auth.login')}  (Ctrl-C stops)")
+    if app.config["SESSION_COOKIE_SECURE"]:
+        click.echo("session cookies are Secure: browsers send them over HTTPS only, so serve "
+                   "through an HTTPS reverse proxy (README, docs/security.md)")
     try:
         waitress.serve(app, host=host, port=port, threads=8, ident="ScanScore")
     except OSError as exc:

@@ -10,7 +10,8 @@ whose id is not the next one taken from the head row (``audit_head``), so ``INSE
 REPLACE`` cannot rewrite an entry. Each entry carries the SHA-256 of the entry before it and
 its own content (:func:`entry_hash`); :func:`verify` recomputes the chain, so a change made
 by someone who removed the triggers is found too. Taking the next id locks the head row
-until the transaction ends: audited transactions commit one after another.
+until the transaction ends: audited transactions commit one after another, so record the
+entry after the change it describes and commit soon after.
 """
 
 from __future__ import annotations

@@ -78,15 +78,15 @@ def _load_user() -> User | None:
     if row is None:
         _forget_cookie()
         return None
-    user = db.get(User, row.user_id)
     now = utcnow()
     lifetime = current_settings().session_lifetime
     if now - as_utc(row.last_seen_at) > lifetime:
-        log.info("session of user %s expired", user.id)
+        log.info("session of user %s expired", row.user_id)
         _end_row(db, row, SessionEnd.IDLE)
         g.session_expired = True
         flash("Your session expired: log in again.", "warning")
         return None
+    user = db.get(User, row.user_id)
     if not user.active:
         _end_row(db, row, SessionEnd.DEACTIVATED)
         return None
