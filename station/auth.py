@@ -48,7 +48,8 @@ def attempt_login(username: str, password: str) -> User:
     the password is wrong (:class:`LoginRefused`, counted, audited and logged)."""
     db = db_session()
     address = request.remote_addr
-    until = throttle.held_until(db, current_settings().login_throttle, username, address)
+    policy = current_settings().login_throttle
+    until = throttle.reserve(db, policy, username, address)
     if until is not None:
         wait = math.ceil((until - utcnow()).total_seconds())
         _refused(username, address, "held back")
@@ -57,10 +58,9 @@ def attempt_login(username: str, password: str) -> User:
                            f"try again in {wait} s.", wait)
     user = authenticate(db, username, password)
     if user is None:
-        throttle.count_failure(db, username, address)
         _refused(username, address, "wrong credentials")
         raise LoginRefused(401, "unknown user or wrong password", WRONG_CREDENTIALS)
-    throttle.clear_account(db, username)
+    throttle.forgive(db, policy, username, address)
     login_user(user)
     return user
 

@@ -2,6 +2,7 @@
 
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import select
@@ -114,3 +115,15 @@ def test_the_session_cookie_is_secure_outside_the_demo(app_config, make_user, co
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
     assert ("Secure" in cookie) is secure
+
+
+def test_a_burst_of_simultaneous_guesses_gets_no_more_tries(app_config, make_user):
+    app = create_app({**app_config, "SCANSCORE_LOGIN_FAILURES_PER_ACCOUNT": 3})
+    user = make_user("admin")
+
+    def guess(i):
+        return _api_login(app.test_client(), user.username, f"guess-{i}").status_code
+
+    with ThreadPoolExecutor(8) as pool:
+        statuses = sorted(pool.map(guess, range(12)))
+    assert statuses == [401] * 3 + [429] * 9
