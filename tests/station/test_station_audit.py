@@ -163,12 +163,7 @@ def test_entries_written_before_the_chain_are_chained_by_the_migration(tmp_path)
                 "('2026-11-30 08:00:00.000000', :actor, 'user.create', 'user:1', "
                 "'{\"role\": \"admin\"}')"), {"actor": actor})
     migrate.upgrade(url)
-    with session_scope(url) as session:
-        audit.record(session, "carol", "user.update", "user:1")
-    with session_scope(url) as session:
-        verdict = audit.verify(session)
-        assert verdict.problems == () and verdict.entries == 3
-        assert session.scalars(select(AuditEntry.id).order_by(AuditEntry.id)).all() == [1, 2, 3]
+    _record_one_more_and_check_the_chain(url, entries=3)
     dispose_engine(url)
 
 
@@ -213,8 +208,14 @@ def test_the_migration_goes_back_and_forth_keeping_the_entries(db_url):
     with pytest.raises(DBAPIError, match="append-only"), session_scope(db_url) as session:
         session.execute(text("DELETE FROM audit_log"))
     migrate.upgrade(db_url)
-    with session_scope(db_url) as session:
+    _record_one_more_and_check_the_chain(db_url, entries=4)
+
+
+def _record_one_more_and_check_the_chain(url, entries):
+    with session_scope(url) as session:
         audit.record(session, "dave", "user.update", "user:1")
-    with session_scope(db_url) as session:
+    with session_scope(url) as session:
         verdict = audit.verify(session)
-    assert verdict.problems == () and verdict.entries == 4
+        ids = session.scalars(select(AuditEntry.id).order_by(AuditEntry.id)).all()
+    assert verdict.problems == () and verdict.entries == entries
+    assert ids == list(range(1, entries + 1))
