@@ -17,7 +17,8 @@ from station.models import SessionEnd, User, utcnow
 from station.roles import ADMIN, ROLES
 from station.sessions import end_sessions
 
-USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+USERNAME_LENGTH = 64
+USERNAME = re.compile(rf"[A-Za-z0-9][A-Za-z0-9._-]{{0,{USERNAME_LENGTH - 1}}}")
 MIN_PASSWORD_LENGTH = 8
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from station import audit, csrf, throttle
-from station.accounts import authenticate, user_json
+from station.accounts import USERNAME_LENGTH, authenticate, user_json
 from station.config import current_settings
 from station.db import db_session
 from station.errors import bad_input, error_response
@@ -52,7 +52,8 @@ def attempt_login(username: str, password: str) -> User:
     until = throttle.reserve(db, policy, username, address)
     if until is not None:
         wait = math.ceil((until - utcnow()).total_seconds())
-        _refused(username, address, "held back")
+        log.warning("login refused (held back %d s) for user %r from %s", wait,
+                    username[:USERNAME_LENGTH], address)
         raise LoginRefused(429, "too many failed logins",
                            "Too many failed logins for this account or from this address: "
                            f"try again in {wait} s.", wait)
@@ -66,13 +67,17 @@ def attempt_login(username: str, password: str) -> User:
 
 
 def _refused(username: str, address: str | None, outcome: str) -> None:
+    """Audit and log an attempt whose password was checked and refused. (Attempts held back
+    are only logged: they cost no password check, and a flood of them must not flood the
+    audit log.)"""
     db = db_session()
+    name = username[:USERNAME_LENGTH]
     user_id = db.scalar(select(User.id).where(User.username == username))
-    target = f"user:{user_id}" if user_id is not None else f"username:{username[:64]}"
-    audit.record(db, ANONYMOUS, "session.login_refused", target[:200],
-                 after={"username": username[:64], "address": address, "outcome": outcome})
+    target = f"user:{user_id}" if user_id is not None else f"username:{name}"
+    audit.record(db, ANONYMOUS, "session.login_refused", target,
+                 after={"username": name, "address": address, "outcome": outcome})
     db.commit()
-    log.warning("login refused (%s) for user %r from %s", outcome, username[:64], address)
+    log.warning("login refused (%s) for user %r from %s", outcome, name, address)
 
 
 def _safe_next(target: str) -> str | None:

@@ -24,18 +24,17 @@ from sqlalchemy import case, delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from station.accounts import USERNAME_LENGTH
 from station.config import LoginThrottle
 from station.models import LoginFailures, as_utc, utcnow
 
 FORGET_AFTER = timedelta(days=1)
 """A key's failures are forgotten this long after its last one."""
-USERNAME_KEY_LENGTH = 64
-"""Longer names cannot be accounts (``station.accounts.USERNAME``): counted under their
-first 64 characters."""
 
 
 def account_key(username: str) -> str:
-    return f"account:{username[:USERNAME_KEY_LENGTH]}"
+    """Longer names than an account can have are counted under their first characters."""
+    return f"account:{username[:USERNAME_LENGTH]}"
 
 
 def address_key(address: str | None) -> str:
