@@ -1,6 +1,7 @@
 """Login throttling: per account and per address, counted in the database, audited."""
 
 import logging
+import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -24,11 +25,15 @@ def _page_login(client, username, password):
                                        "csrf_token": token})
 
 
-def test_wrong_passwords_hold_the_account_back_even_with_the_right_one(client, make_user):
+def test_wrong_passwords_hold_the_account_back_even_with_the_right_one(app, client, make_user,
+                                                                       caplog):
     user = make_user("admin")
     statuses = [_api_login(client, user.username, f"guess-{i}").status_code for i in range(5)]
     assert statuses == [401] * 5
-    held = _api_login(client, user.username, user.password)
+    with caplog.at_level(logging.WARNING):
+        held = _api_login(client, user.username, user.password)
+    assert re.search(rf"login refused \(held back (59|60) s\) for user '{user.username}' "
+                     r"from 127\.0\.0\.1", caplog.text)
     assert held.status_code == 429
     assert held.headers["Retry-After"] in ("59", "60")
     assert "try again in" in held.get_json()["detail"]
@@ -36,6 +41,10 @@ def test_wrong_passwords_hold_the_account_back_even_with_the_right_one(client, m
     assert page.status_code == 429
     assert b"Too many failed logins for this account or from this address" in page.data
     assert client.get("/api/session").get_json()["user"] is None
+    with app.app_context(), session_scope() as session:
+        refused = session.scalars(select(AuditEntry.after).where(
+            AuditEntry.action == "session.login_refused")).all()
+    assert [entry["outcome"] for entry in refused] == ["wrong credentials"] * 5
 
 
 def test_the_hold_ends_doubles_and_a_success_clears_it(app_config, make_user):
