@@ -76,9 +76,21 @@ def entry_hash(previous: str, entry: AuditEntry) -> str:
     """SHA-256 (hex) of the previous entry's hash and this entry's id, time (UTC, to the
     microsecond), actor, action, target, before and after, as canonical JSON."""
     content = [previous, entry.id, _timestamp(entry.at), entry.actor, entry.action,
-               entry.target, entry.before, entry.after]
+               entry.target, _plain(entry.before), _plain(entry.after)]
     canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _plain(value: Any) -> Any:
+    """``value`` with whole floats as ints: PostgreSQL's JSONB gives ``1e16`` back as
+    ``10000000000000000``, and the hash must not change on the way."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return value
 
 
 def _timestamp(moment: datetime) -> str:

@@ -62,7 +62,8 @@ def _three_entries(db_url):
     with session_scope(db_url) as session:
         for actor in ("alice", "bob", "carol"):
             audit.record(session, actor, "user.update", "user:1", before={"role": "scorer"},
-                         after={"role": "editor", "note": "réglé", "n": 0.1})
+                         after={"role": "editor", "note": "réglé", "n": [0.1, 2.0, 1e16],
+                                "ok": True, "none": None})
 
 
 @pytest.mark.parametrize("statement", ["replace", "forged"])
