@@ -17,7 +17,13 @@ from station.guard import require_role
 from station.models import AuditEntry, SessionEnd, User
 from station.nav import add_nav_item
 from station.roles import ADMIN, ROLES, SUPERVISOR
-from station.sessions import current_user, end_sessions, open_session_counts
+from station.sessions import (
+    current_user,
+    end_sessions,
+    open_session_counts,
+    open_sessions,
+    session_json,
+)
 
 bp = Blueprint("admin", __name__)
 add_nav_item(bp, "Users", "admin.users", "Accounts and their roles.")
@@ -88,6 +94,14 @@ def users_end_sessions(user_id: int) -> Response:
     ended = _end_sessions_of(user)
     flash(f"{ended} session(s) of {user.username} ended.", "info")
     return redirect(url_for("admin.users"))
+
+
+@bp.get("/api/users/<int:user_id>/sessions")
+@require_role(ADMIN)
+def api_users_sessions(user_id: int) -> Response:
+    """A user's open sessions: when and from which address each started, when last used."""
+    user = _user_or_404(user_id)
+    return jsonify(sessions=[session_json(row) for row in open_sessions(db_session(), user)])
 
 
 @bp.delete("/api/users/<int:user_id>/sessions")

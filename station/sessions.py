@@ -137,14 +137,29 @@ def end_sessions(db: Session, user: User, reason: SessionEnd) -> int:
     return result.rowcount
 
 
-def open_session_counts(db: Session) -> dict[int, int]:
-    """Open sessions (ended by no one, used within the idle lifetime) per user id."""
+def _open():
+    """The condition of an open session: ended by no one, used within the idle lifetime."""
     since = utcnow() - current_settings().session_lifetime
-    rows = db.execute(
-        select(UserSession.user_id, func.count())
-        .where(UserSession.ended_at.is_(None), UserSession.last_seen_at >= since)
-        .group_by(UserSession.user_id))
+    return (UserSession.ended_at.is_(None)) & (UserSession.last_seen_at >= since)
+
+
+def open_session_counts(db: Session) -> dict[int, int]:
+    """Open sessions per user id."""
+    rows = db.execute(select(UserSession.user_id, func.count()).where(_open())
+                      .group_by(UserSession.user_id))
     return {user_id: count for user_id, count in rows}
+
+
+def open_sessions(db: Session, user: User) -> list[UserSession]:
+    """The user's open sessions, the newest first."""
+    return list(db.scalars(select(UserSession).where(_open(), UserSession.user_id == user.id)
+                           .order_by(UserSession.started_at.desc())))
+
+
+def session_json(row: UserSession) -> dict[str, object]:
+    """A session as the API shows it (never its token)."""
+    return {"id": row.id, "started_at": as_utc(row.started_at).isoformat(),
+            "last_seen_at": as_utc(row.last_seen_at).isoformat(), "address": row.address}
 
 
 def _ending(reason: SessionEnd):

@@ -69,6 +69,9 @@ def test_an_admin_ends_every_session_of_a_user(app, login, make_user, csrf_heade
     login(admin, "admin")
     page = admin.get("/admin/users")
     assert b"2 open" in page.data and b"End sessions" in page.data
+    listed = admin.get(f"/api/users/{user.id}/sessions").get_json()["sessions"]
+    assert [s["address"] for s in listed] == ["127.0.0.1", "127.0.0.1"]
+    assert set(listed[0]) == {"id", "started_at", "last_seen_at", "address"}
     response = admin.delete(f"/api/users/{user.id}/sessions", headers=csrf_headers(admin))
     assert response.status_code == 200 and response.get_json() == {"ended": 2}
     assert [b.get("/api/session").get_json()["user"] for b in browsers] == [None, None]
