@@ -1,9 +1,13 @@
 """Login throttling: per account and per address, counted in the database, audited."""
 
+import json
 import logging
 import re
+import subprocess
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -11,6 +15,8 @@ from sqlalchemy import select
 from app import create_app
 from station.db import session_scope
 from station.models import AuditEntry
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _api_login(client, username, password, **headers):
@@ -79,13 +85,27 @@ def test_one_address_guessing_many_accounts_is_held_back(app_config, make_user):
     assert _api_login(client, user.username, user.password, **colleague).status_code == 200
 
 
+GUESS_IN_ANOTHER_PROCESS = """
+import json, sys
+from app import create_app
+config = json.loads(sys.argv[1])
+client = create_app(config).test_client()
+for i in range(5):
+    token = client.get("/api/session").get_json()["csrf_token"]
+    response = client.post("/api/session", json={"username": sys.argv[2], "password": f"g{i}"},
+                           headers={"X-CSRF-Token": token})
+    print(response.status_code)
+"""
+
+
 def test_the_count_holds_across_processes(app, app_config, make_user):
     user = make_user("scorer")
-    for i in range(5):
-        _api_login(app.test_client(), user.username, f"guess-{i}")
-    other_process = create_app(app_config)  # the same database, nothing else shared
-    response = _api_login(other_process.test_client(), user.username, user.password)
-    assert response.status_code == 429
+    other = subprocess.run(
+        [sys.executable, "-c", GUESS_IN_ANOTHER_PROCESS, json.dumps(app_config), user.username],
+        cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert other.returncode == 0, other.stderr
+    assert other.stdout.split() == ["401"] * 5
+    assert _api_login(app.test_client(), user.username, user.password).status_code == 429
 
 
 def test_attempts_are_audited_and_logged_without_the_password(app, client, make_user, caplog):
