@@ -2,9 +2,12 @@ import os
 import stat
 from datetime import timedelta
 
+import pytest
+
 from station import migrate
 from station.config import load_settings
 from station.db import dispose_engine, session_scope
+from station.errors import BadSetting
 from station.models import AuditEntry
 
 
@@ -57,3 +60,21 @@ def test_var_folder_database_and_key_are_private_under_a_permissive_umask(workst
     assert stat.S_IMODE(var.stat().st_mode) == 0o700
     assert files["scanscore.db"] == 0o600 and files["secret_key"] == 0o600
     assert {files[name] for name in files if name.startswith("scanscore.db-")} == {0o600}
+
+
+def test_security_settings_and_their_bad_values(workstation, monkeypatch):
+    settings = load_settings()
+    assert settings.session_cookie_secure is True and settings.proxies == 0
+    assert settings.login_throttle.per_account == 5
+    monkeypatch.setenv("SESSION_COOKIE_SECURE", "off")
+    monkeypatch.setenv("SCANSCORE_LOGIN_LOCKOUT", "30")
+    settings = load_settings()
+    assert settings.session_cookie_secure is False
+    assert settings.login_throttle.lockout == timedelta(seconds=30)
+    for name, value, says in (
+        ("SESSION_COOKIE_SECURE", "maybe", "use true or false"),
+        ("SCANSCORE_PROXIES", "two", "use a whole number"),
+        ("SCANSCORE_LOGIN_FAILURES_PER_ACCOUNT", "-1", "use a number of 0 or more"),
+    ):
+        with pytest.raises(BadSetting, match=f"{name} is '{value}': {says}"):
+            load_settings({name: value})
