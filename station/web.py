@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, render_template
+from flask import Blueprint, Flask, render_template, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
@@ -27,6 +27,8 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "same-origin",
 }
+HSTS = "max-age=31536000"
+"""Browsers that reached the app over HTTPS keep to HTTPS for a year."""
 
 
 def init_app(app: Flask, settings: Settings) -> None:
@@ -57,6 +59,8 @@ def init_app(app: Flask, settings: Settings) -> None:
 def _security_headers(response: Response) -> Response:
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
+    if request.is_secure:  # over HTTPS (behind a proxy: with SCANSCORE_PROXIES set)
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
     return response
 
 

@@ -9,7 +9,6 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
 from app import create_app
@@ -132,18 +131,6 @@ def test_attempts_are_audited_and_logged_without_the_password(app, client, make_
     assert "wrong-secret" not in caplog.text and user.password not in caplog.text
     assert f"login refused (wrong credentials) for user '{user.username}' from 127.0.0.1" \
         in caplog.text
-
-
-@pytest.mark.parametrize("config, secure", [({}, True), ({"SESSION_COOKIE_SECURE": False},
-                                                          False)])
-def test_the_session_cookie_is_secure_outside_the_demo(app_config, make_user, config, secure):
-    app = create_app({**app_config, **config})
-    client = app.test_client()
-    user = make_user("operator")
-    response = _api_login(client, user.username, user.password)
-    cookie = response.headers["Set-Cookie"]
-    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
-    assert ("Secure" in cookie) is secure
 
 
 def test_a_burst_of_simultaneous_guesses_gets_no_more_tries(app_config, make_user):
