@@ -78,7 +78,8 @@ def run_server(app: Flask, host: str, port: int) -> None:
         click.echo("session cookies are Secure: browsers send them over HTTPS only, so serve "
                    "through an HTTPS reverse proxy (README, docs/security.md)")
     try:
-        waitress.serve(app, host=host, port=port, threads=8, ident="ScanScore")
+        waitress.serve(app, host=host, port=port, threads=8, ident="ScanScore",
+                       max_request_body_size=app.config["MAX_CONTENT_LENGTH"])
     except OSError as exc:
         raise click.ClickException(f"cannot serve on {host}:{port}: {exc}") from exc
 

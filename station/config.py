@@ -22,6 +22,8 @@ name                        meaning and default
 ``SCANSCORE_LOGIN_LOCKOUT`` seconds of the first hold; each further failure doubles it;
                             default 60
 ``SCANSCORE_LOGIN_LOCKOUT_MAX``  the longest hold, seconds; default 900
+``MAX_CONTENT_LENGTH``      largest upload request, and largest scanner file taken from a
+                            folder, bytes; default 256 MiB (docs/security.md)
 ==========================  ==============================================================
 
 The same names are the keys of the mapping given to ``create_app(config)``, which wins over
@@ -57,8 +59,12 @@ NAMES = (
     "SCANSCORE_LOGIN_FAILURES_PER_ADDRESS",
     "SCANSCORE_LOGIN_LOCKOUT",
     "SCANSCORE_LOGIN_LOCKOUT_MAX",
+    "MAX_CONTENT_LENGTH",
 )
 DEFAULT_SESSION_LIFETIME = timedelta(hours=8)
+DEFAULT_MAX_CONTENT_LENGTH = 256 * 2**20
+"""Bytes: a scanner's batch file of 400 gray JPEG letter pages at 300 dpi (~250 MB); a
+G4 batch of the same pages is a tenth of it. Bigger batches go through a hot folder."""
 PRIVATE_FOLDER = 0o700
 PRIVATE_FILE = 0o600
 
@@ -88,6 +94,7 @@ class Settings:
     session_cookie_secure: bool = True
     proxies: int = 0
     login_throttle: LoginThrottle = LoginThrottle()
+    max_content_length: int = DEFAULT_MAX_CONTENT_LENGTH
 
 
 def load_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
@@ -113,6 +120,7 @@ def load_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
         session_cookie_secure=_flag(values["SESSION_COOKIE_SECURE"], "SESSION_COOKIE_SECURE"),
         proxies=_count(values["SCANSCORE_PROXIES"], "SCANSCORE_PROXIES", 0),
         login_throttle=_login_throttle(values),
+        max_content_length=_byte_count(values["MAX_CONTENT_LENGTH"]),
     )
 
 
@@ -165,6 +173,18 @@ def _login_throttle(values: Mapping[str, Any]) -> LoginThrottle:
         lockout=_lifetime(values["SCANSCORE_LOGIN_LOCKOUT"], default.lockout),
         max_lockout=_lifetime(values["SCANSCORE_LOGIN_LOCKOUT_MAX"], default.max_lockout),
     )
+
+
+def _byte_count(value: int | str | None) -> int:
+    if value is None:
+        return DEFAULT_MAX_CONTENT_LENGTH
+    try:
+        count = int(value)
+    except ValueError:
+        raise ValueError(f"MAX_CONTENT_LENGTH must be a number of bytes, not {value!r}") from None
+    if count <= 0:
+        raise ValueError(f"MAX_CONTENT_LENGTH must be a positive number of bytes, not {count}")
+    return count
 
 
 def _stored_secret(path: Path) -> str:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, Flask, render_template, request
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter, Map
 from werkzeug.wrappers import Response
 
 from station import csrf, db, errors, guard
 from station.config import Settings
 from station.guard import require_role
+from station.inputs import ROW_ID_MAX
 from station.nav import nav_items
 from station.roles import ROLE_TITLES, ROLES
 from station.sessions import IdleSessionInterface, current_user
@@ -43,10 +47,12 @@ def init_app(app: Flask, settings: Settings) -> None:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SECURE=settings.session_cookie_secure,
         PERMANENT_SESSION_LIFETIME=settings.session_lifetime,
+        MAX_CONTENT_LENGTH=settings.max_content_length,
     )
     if settings.proxies:
         hops = settings.proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    app.url_map.converters["int"] = RowIdConverter
     app.session_interface = IdleSessionInterface()
     db.init_app(app)
     errors.init_app(app)
@@ -54,6 +60,15 @@ def init_app(app: Flask, settings: Settings) -> None:
     app.before_request(csrf.protect)
     app.after_request(_security_headers)
     app.context_processor(_template_globals)
+
+
+class RowIdConverter(IntegerConverter):
+    """``<int:...>`` in every route: a row id, 0 to ROW_ID_MAX. A larger number is a
+    404 (no such row) rather than an overflow in the database."""
+
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:  # noqa: A002 - werkzeug's
+        kwargs.setdefault("max", ROW_ID_MAX)
+        super().__init__(map, *args, **kwargs)
 
 
 def _security_headers(response: Response) -> Response:

@@ -9,7 +9,7 @@ not the next id (``INSERT OR REPLACE`` on SQLite) and a head moving other than f
 Entries written before this migration are chained here, in id order.
 
 Revision ID: 0104_station_security
-Revises: 0102_page_read_lz4
+Revises: 0105_intake
 Create Date: 2026-12-01
 """
 
@@ -23,7 +23,7 @@ from station.audit import GENESIS, entry_hash
 from station.models import AuditEntry
 
 revision: str = "0104_station_security"
-down_revision: str | Sequence[str] | None = "0102_page_read_lz4"
+down_revision: str | Sequence[str] | None = "0105_intake"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -147,8 +147,8 @@ def _chain_existing_entries() -> tuple[int, str]:
 
 
 def downgrade() -> None:
-    """Back to 0102: sessions and failure counts are dropped (everyone logs in again), the
-    entries stay but lose their chain; UPDATE and DELETE stay refused."""
+    """Back to 0105_intake: sessions and failure counts are dropped (everyone logs in
+    again), the entries stay but lose their chain; UPDATE and DELETE stay refused."""
     dialect = op.get_bind().dialect.name
     if dialect == "postgresql":
         for trigger, table in (("audit_log_next_only", "audit_log"),

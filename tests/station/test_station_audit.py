@@ -43,6 +43,9 @@ def test_audit_log_refuses_truncate_on_postgresql(db_url):
         session.execute(text("TRUNCATE audit_log"))
 
 
+BEFORE_THE_CHAIN = "0105_intake"
+"""The revision before 0104_station_security, which chains the audit log."""
+
 REPLACE = {
     "sqlite": "INSERT OR REPLACE INTO audit_log (id, at, actor, action, target, hash) "
               "VALUES (1, '2026-01-01 00:00:00.000000', 'mallory', 'user.create', 'user:1', '')",
@@ -156,7 +159,7 @@ def test_writers_at_once_make_one_chain(db_url):
 
 def test_entries_written_before_the_chain_are_chained_by_the_migration(tmp_path):
     url = f"sqlite:///{tmp_path / 'old.db'}"
-    migrate.upgrade(url, "0102_page_read_lz4")
+    migrate.upgrade(url, BEFORE_THE_CHAIN)
     with session_scope(url) as session:
         for actor in ("alice", "bob"):
             session.execute(text(
@@ -205,7 +208,7 @@ def test_the_app_role_of_the_two_role_setup_cannot_rewrite_the_log(db_url, tmp_p
 
 def test_the_migration_goes_back_and_forth_keeping_the_entries(db_url):
     _three_entries(db_url)
-    command.downgrade(migrate.alembic_config(db_url), "0102_page_read_lz4")
+    command.downgrade(migrate.alembic_config(db_url), BEFORE_THE_CHAIN)
     with pytest.raises(DBAPIError, match="append-only"), session_scope(db_url) as session:
         session.execute(text("DELETE FROM audit_log"))
     migrate.upgrade(db_url)
