@@ -21,7 +21,7 @@ import sample_sheets.cli
 import sample_sheets.demo
 import scoring.psychometrics.cli
 from station import admin, auth, migrate, web
-from station.cli import db, users, worker
+from station.cli import audit, db, users, worker
 from station.config import load_settings
 from station.db import redact
 from station.demo import create_demo_accounts
@@ -74,6 +74,9 @@ def run_server(app: Flask, host: str, port: int) -> None:
 
     with app.test_request_context():
         click.echo(f"ScanScore at http://{host}:{port}{url_for('auth.login')}  (Ctrl-C stops)")
+    if app.config["SESSION_COOKIE_SECURE"]:
+        click.echo("session cookies are Secure: browsers send them over HTTPS only, so serve "
+                   "through an HTTPS reverse proxy (README, docs/security.md)")
     try:
         waitress.serve(app, host=host, port=port, threads=8, ident="ScanScore",
                        max_request_body_size=app.config["MAX_CONTENT_LENGTH"])
@@ -114,7 +117,7 @@ def demo(host: str, port: int, serve_app: bool) -> None:
     url = load_settings().database_url
     migrate.upgrade(url)
     click.echo(f"database at {redact(url)} is migrated")
-    app = create_app()
+    app = create_app({"SESSION_COOKIE_SECURE": False})  # served on plain HTTP, this machine only
     with app.app_context():
         for step in DEMO_STEPS:
             step()
@@ -125,6 +128,7 @@ def demo(host: str, port: int, serve_app: bool) -> None:
 COMMANDS = (
     db,
     users,
+    audit,
     worker,
     sample_sheets.cli.forms,
     sample_sheets.cli.deck,

@@ -7,17 +7,24 @@ codes under pixel noise unless blurred). Every value must pass its rule
 (length and check digit for a lithocode) before it is taken, which removes the
 short Interleaved 2 of 5 values pyzbar can return on rotated pages. The figures
 behind this order are in docs/omr.md (``bench/barcodes.py``).
+
+pyzbar is loaded on first use: it needs Debian's ``libzbar0``, and a machine without it
+still starts (``scanscore --help``, the web app) and reads barcodes with zxing-cpp alone,
+after one warning saying what to install.
 """
 
 from __future__ import annotations
 
+import importlib
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
+from types import ModuleType
 
 import cv2
 import numpy as np
 import zxingcpp
-from pyzbar import pyzbar
 
 from omr.registration import Registration
 from sample_sheets.codes import lithocode_valid
@@ -30,7 +37,12 @@ LABEL_SYMBOLOGY = "code128"
 """Pre-ID labels carry the student identifier in Code 128 (the form does not say)."""
 
 _ZXING = {"itf": zxingcpp.BarcodeFormat.ITF, "code128": zxingcpp.BarcodeFormat.Code128}
-_ZBAR = {"itf": [pyzbar.ZBarSymbol.I25], "code128": [pyzbar.ZBarSymbol.CODE128]}
+_ZBAR = {"itf": "I25", "code128": "CODE128"}
+
+ZBAR_MISSING = ("pyzbar cannot be loaded (%s): barcodes are read with zxing-cpp alone; "
+                "install Debian's libzbar0 (apt-get install libzbar0) for the second decoder")
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -53,10 +65,25 @@ def decode_zxing(crop: np.ndarray, symbology: str) -> list[str]:
     return [b.text for b in found if b.valid]
 
 
+@cache
+def pyzbar_module() -> ModuleType | None:
+    """pyzbar's decoder module, loaded once; None (and one warning) when it cannot load."""
+    try:
+        return importlib.import_module("pyzbar.pyzbar")
+    except ImportError as exc:  # the package, or the zbar library it loads, is missing
+        log.warning(ZBAR_MISSING, exc)
+        return None
+
+
 def decode_pyzbar(crop: np.ndarray, symbology: str) -> list[str]:
-    """Every value pyzbar reads in a uint8 gray crop, blurred by one pixel first."""
+    """Every value pyzbar reads in a uint8 gray crop, blurred by one pixel first;
+    none when pyzbar is not available."""
+    pyzbar = pyzbar_module()
+    if pyzbar is None:
+        return []
     blurred = cv2.GaussianBlur(crop, (3, 3), 0)
-    return [s.data.decode("ascii", "replace") for s in pyzbar.decode(blurred, _ZBAR[symbology])]
+    symbols = [getattr(pyzbar.ZBarSymbol, _ZBAR[symbology])]
+    return [s.data.decode("ascii", "replace") for s in pyzbar.decode(blurred, symbols)]
 
 
 DECODERS: dict[str, Callable[[np.ndarray, str], list[str]]] = {

@@ -1,5 +1,6 @@
 """Accounts: create, change and authenticate users. The CLI, the pages and the API all go
-through these functions, and each change is written to the audit log."""
+through these functions, and each change is written to the audit log. A password change or a
+deactivation ends the user's sessions."""
 
 from __future__ import annotations
 
@@ -12,10 +13,12 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from station import audit
 from station.config import current_settings
-from station.models import User, utcnow
+from station.models import SessionEnd, User, utcnow
 from station.roles import ADMIN, ROLES
+from station.sessions import end_sessions
 
-USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+USERNAME_LENGTH = 64
+USERNAME = re.compile(rf"[A-Za-z0-9][A-Za-z0-9._-]{{0,{USERNAME_LENGTH - 1}}}")
 MIN_PASSWORD_LENGTH = 8
 
 
@@ -64,10 +67,13 @@ def update_user(session: Session, actor: User | str, user: User, *, role: str | 
     if active is not None and active != user.active:
         before["active"], after["active"] = user.active, active
         user.active = active
+        if not active:
+            end_sessions(session, user, SessionEnd.DEACTIVATED)
     if password is not None:
         _check_password(password)
         user.password_hash = hash_password(password)
         before["password"], after["password"] = "(old)", "(new)"
+        end_sessions(session, user, SessionEnd.PASSWORD_CHANGED)
     if after:
         audit.record(session, actor, "user.update", f"user:{user.id}", before, after)
     return user

@@ -9,15 +9,22 @@ from flask import Blueprint, flash, jsonify, redirect, render_template, request,
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from station import audit as audit_log
 from station.accounts import AccountError, create_user, update_user, user_json
-from station.auth import current_user
 from station.db import db_session
 from station.errors import ApiError, bad_input
 from station.guard import require_role
 from station.inputs import BIG_ROW_ID_MAX, row_id
-from station.models import AuditEntry, User
+from station.models import AuditEntry, SessionEnd, User
 from station.nav import add_nav_item
 from station.roles import ADMIN, ROLES, SUPERVISOR
+from station.sessions import (
+    current_user,
+    end_sessions,
+    open_session_counts,
+    open_sessions,
+    session_json,
+)
 
 bp = Blueprint("admin", __name__)
 add_nav_item(bp, "Users", "admin.users", "Accounts and their roles.")
@@ -40,7 +47,12 @@ def _user_or_404(user_id: int) -> User:
 @bp.get("/admin/users")
 @require_role(ADMIN)
 def users() -> str:
-    return render_template("station/users.html", users=_users(), roles=ROLES)
+    return _users_page()
+
+
+def _users_page(**context: Any) -> str:
+    return render_template("station/users.html", users=_users(), roles=ROLES,
+                           open_sessions=open_session_counts(db_session()), **context)
 
 
 @bp.post("/admin/users")
@@ -52,9 +64,7 @@ def users_create() -> Response | tuple[str, int]:
                            form.get("password", ""), form.get("role", ""))
     except AccountError as exc:
         db_session().rollback()
-        page = render_template("station/users.html", users=_users(), roles=ROLES,
-                               error=str(exc), form=form)
-        return page, 422
+        return _users_page(error=str(exc), form=form), 422
     db_session().commit()
     flash(f"User {user.username} added as {user.role}.", "info")
     return redirect(url_for("admin.users"))
@@ -76,6 +86,39 @@ def users_update(user_id: int) -> Response:
         db_session().commit()
         flash(f"User {user.username} saved.", "info")
     return redirect(url_for("admin.users"))
+
+
+@bp.post("/admin/users/<int:user_id>/sessions/end")
+@require_role(ADMIN)
+def users_end_sessions(user_id: int) -> Response:
+    user = _user_or_404(user_id)
+    ended = _end_sessions_of(user)
+    flash(f"{ended} session(s) of {user.username} ended.", "info")
+    return redirect(url_for("admin.users"))
+
+
+@bp.get("/api/users/<int:user_id>/sessions")
+@require_role(ADMIN)
+def api_users_sessions(user_id: int) -> Response:
+    """A user's open sessions: when and from which address each started, when last used."""
+    user = _user_or_404(user_id)
+    return jsonify(sessions=[session_json(row) for row in open_sessions(db_session(), user)])
+
+
+@bp.delete("/api/users/<int:user_id>/sessions")
+@require_role(ADMIN)
+def api_users_end_sessions(user_id: int) -> Response:
+    """End every session of a user (they must log in again); answers ``{"ended": n}``."""
+    return jsonify(ended=_end_sessions_of(_user_or_404(user_id)))
+
+
+def _end_sessions_of(user: User) -> int:
+    db = db_session()
+    ended = end_sessions(db, user, SessionEnd.ENDED_BY_ADMIN)
+    audit_log.record(db, current_user(), "session.end_all", f"user:{user.id}",
+                     after={"ended": ended})
+    db.commit()
+    return ended
 
 
 @bp.get("/api/users")

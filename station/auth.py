@@ -1,124 +1,83 @@
-"""Login, logout and the session: pages (``/login``, ``/logout``) and the API
-(``/api/session``).
-
-The session cookie is signed and lives until the browser closes; a session idle for longer
-than ``PERMANENT_SESSION_LIFETIME`` ends, checked here at each request against the signed time
-of its last use (Flask's own age check of the signature, which cannot tell an expired session
-from none, is relaxed to :data:`SIGNATURE_MAX_AGE` by :class:`IdleSessionInterface`).
-The user is read from the database at each request, so a changed role or a deactivated
-account takes effect at once.
-"""
+"""Login and logout: pages (``/login``, ``/logout``) and the API (``/api/session``).
+What a session is and how it ends is :mod:`station.sessions`; how failed logins hold an
+account or an address back is :mod:`station.throttle`. Every attempt is audited (the
+username and the address, never the password)."""
 
 from __future__ import annotations
 
 import logging
-import time
+import math
 from urllib.parse import urlsplit
 
-from flask import (
-    Blueprint,
-    Flask,
-    flash,
-    g,
-    jsonify,
-    redirect,
-    render_template,
-    request,
-    session,
-    url_for,
-)
-from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
-from itsdangerous import BadSignature
-from werkzeug.wrappers import Request, Response
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from sqlalchemy import select
+from werkzeug.wrappers import Response
 
-from station import audit, csrf
-from station.accounts import authenticate, user_json
+from station import audit, csrf, throttle
+from station.accounts import USERNAME_LENGTH, authenticate, user_json
 from station.config import current_settings
 from station.db import db_session
-from station.errors import ApiError, bad_input
+from station.errors import bad_input, error_response
 from station.guard import public
-from station.models import User
+from station.models import User, utcnow
+from station.sessions import current_user, login_user, logout_user
 
 log = logging.getLogger(__name__)
 
 bp = Blueprint("auth", __name__)
 
 WRONG_CREDENTIALS = "Unknown user or wrong password."
-SIGNATURE_MAX_AGE = 30 * 24 * 3600
+ANONYMOUS = "anonymous"
+"""The audit log's actor of a login attempt that failed (nobody proved who they are)."""
 
 
-class IdleSessionInterface(SecureCookieSessionInterface):
-    """Signed-cookie sessions whose idle expiry is left to :func:`current_user`."""
+class LoginRefused(Exception):
+    """A login attempt refused: ``status`` 401 (wrong credentials) or 429 (held back for
+    ``retry_after`` seconds); ``message`` is for the login page, ``error`` and ``detail``
+    for the API."""
 
-    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
-        serializer = self.get_signing_serializer(app)
-        if serializer is None:
-            return None
-        value = request.cookies.get(self.get_cookie_name(app))
-        if not value:
-            return self.session_class()
-        try:
-            return self.session_class(serializer.loads(value, max_age=SIGNATURE_MAX_AGE))
-        except BadSignature:
-            return self.session_class()
+    def __init__(self, status: int, error: str, message: str, retry_after: int | None = None):
+        super().__init__(message)
+        self.status, self.error, self.message = status, error, message
+        self.retry_after = retry_after
+        self.detail = message if retry_after is not None else None
 
 
-def current_user() -> User | None:
-    """The logged-in user of this request, or None (not logged in, expired, deactivated)."""
-    if "user" not in g:
-        g.user = _load_user()
-    return g.user
-
-
-def session_expired() -> bool:
-    """Whether this request came with a session that had expired."""
-    return g.get("session_expired", False)
-
-
-def _load_user() -> User | None:
-    uid = session.get("uid")
-    if uid is None:
-        return None
-    now = time.time()
-    if now - session.get("seen", 0) > current_settings().session_lifetime.total_seconds():
-        log.info("session of user %s expired", uid)
-        _end_session()
-        g.session_expired = True
-        flash("Your session expired: log in again.", "warning")
-        return None
-    user = db_session().get(User, uid)
-    if user is None or not user.active:
-        _end_session()
-        return None
-    session["seen"] = now
+def attempt_login(username: str, password: str) -> User:
+    """Log ``username`` in, unless failed logins hold the account or this address back or
+    the password is wrong (:class:`LoginRefused`, counted, audited and logged)."""
+    db = db_session()
+    address = request.remote_addr
+    policy = current_settings().login_throttle
+    until = throttle.reserve(db, policy, username, address)
+    if until is not None:
+        wait = math.ceil((until - utcnow()).total_seconds())
+        log.warning("login refused (held back %d s) for user %r from %s", wait,
+                    username[:USERNAME_LENGTH], address)
+        raise LoginRefused(429, "too many failed logins",
+                           "Too many failed logins for this account or from this address: "
+                           f"try again in {wait} s.", wait)
+    user = authenticate(db, username, password)
+    if user is None:
+        _refused(username, address, "wrong credentials")
+        raise LoginRefused(401, "unknown user or wrong password", WRONG_CREDENTIALS)
+    throttle.forgive(db, policy, username, address)
+    login_user(user)
     return user
 
 
-def login_user(user: User) -> None:
-    """Start a new session for ``user`` (a fresh session and CSRF token, against fixation)."""
-    session.clear()
-    session["uid"] = user.id
-    session["seen"] = time.time()
-    csrf.rotate()
-    g.user = user
-    audit.record(db_session(), user, "session.login", f"user:{user.id}")
-    db_session().commit()
-    log.info("user %s (%s) logged in", user.id, user.role)
-
-
-def logout_user() -> None:
-    user = current_user()
-    if user is not None:
-        audit.record(db_session(), user, "session.logout", f"user:{user.id}")
-        db_session().commit()
-        log.info("user %s logged out", user.id)
-    _end_session()
-
-
-def _end_session() -> None:
-    session.clear()
-    csrf.rotate()
-    g.user = None
+def _refused(username: str, address: str | None, outcome: str) -> None:
+    """Audit and log an attempt whose password was checked and refused. (Attempts held back
+    are only logged: they cost no password check, and a flood of them must not flood the
+    audit log.)"""
+    db = db_session()
+    name = username[:USERNAME_LENGTH]
+    user_id = db.scalar(select(User.id).where(User.username == username))
+    target = f"user:{user_id}" if user_id is not None else f"username:{name}"
+    audit.record(db, ANONYMOUS, "session.login_refused", target,
+                 after={"username": name, "address": address, "outcome": outcome})
+    db.commit()
+    log.warning("login refused (%s) for user %r from %s", outcome, name, address)
 
 
 def _safe_next(target: str) -> str | None:
@@ -143,12 +102,12 @@ def login() -> Response | tuple[str, int] | str:
     if not username or not password:
         error, status = "Enter your username and password.", 422
     else:
-        user = authenticate(db_session(), username, password)
-        if user is not None:
-            login_user(user)
+        try:
+            attempt_login(username, password)
+        except LoginRefused as exc:
+            error, status = exc.message, exc.status
+        else:
             return redirect(_safe_next(next_url) or url_for("station.home"))
-        log.warning("failed login from %s", request.remote_addr)
-        error, status = WRONG_CREDENTIALS, 401
     page = render_template("station/login.html", next_url=next_url, error=error,
                            username=username)
     return page, status
@@ -180,11 +139,13 @@ def api_login() -> Response:
         isinstance(body.get(k), str) and body.get(k) for k in ("username", "password")
     ):
         raise bad_input({"username": "required string", "password": "required string"})
-    user = authenticate(db_session(), body["username"].strip(), body["password"])
-    if user is None:
-        log.warning("failed API login from %s", request.remote_addr)
-        raise ApiError(401, "unknown user or wrong password")
-    login_user(user)
+    try:
+        user = attempt_login(body["username"].strip(), body["password"])
+    except LoginRefused as exc:
+        response = error_response(exc.status, exc.error, exc.detail)
+        if exc.retry_after is not None:
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
     return jsonify(user=user_json(user), csrf_token=csrf.csrf_token())
 
 

@@ -1,4 +1,4 @@
-"""The station's commands: ``db``, ``users``, ``worker``."""
+"""The station's commands: ``db``, ``users``, ``audit``, ``worker``."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from rq import Queue
 from sqlalchemy import select
 
+from station import audit as audit_log
 from station import migrate
 from station.accounts import AccountError, create_user
 from station.config import load_settings
@@ -46,6 +47,15 @@ def new_revision(message: str, autogenerate: bool) -> None:
     migrate.revision(load_settings().database_url, message, autogenerate)
 
 
+@db.command("grants")
+@click.argument("app_role")
+def grants(app_role: str) -> None:
+    """Print the SQL that gives APP_ROLE, the role the app connects as on PostgreSQL, every
+    privilege it needs but none that rewrites the audit log (run it as the owner role)."""
+    for statement in migrate.app_role_grants(app_role):
+        click.echo(f"{statement};")
+
+
 @click.group()
 def users() -> None:
     """Accounts."""
@@ -77,6 +87,29 @@ def users_list() -> None:
         for user in session.scalars(select(User).order_by(User.username)):
             state = "" if user.active else " (inactive)"
             click.echo(f"{user.username}\t{user.role}{state}")
+
+
+@click.group()
+def audit() -> None:
+    """The audit log."""
+
+
+@audit.command("verify")
+def audit_verify() -> None:
+    """Recompute the audit log's hash chain and check its head row and triggers; exits 1
+    naming each entry changed or removed."""
+    url = load_settings().database_url
+    migrate.check_database(url)
+    with session_scope(url) as session:
+        verdict = audit_log.verify(session)
+    for problem in verdict.problems:
+        click.echo(f"audit log: {problem}", err=True)
+    if verdict.problems:
+        raise click.ClickException(
+            f"audit log at {redact(url)} is NOT intact: {len(verdict.problems)} problem(s) "
+            f"in {verdict.entries:,} entries")
+    click.echo(f"audit log at {redact(url)} is intact: {verdict.entries:,} entries, "
+               f"newest hash {verdict.head_hash}")
 
 
 @click.command()

@@ -8,9 +8,10 @@ commands use :func:`session_scope`. Commit before you enqueue a job that reads w
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from flask import Flask, g
@@ -19,7 +20,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session
 
-from station.config import current_settings
+from station.config import PRIVATE_FILE, PRIVATE_FOLDER, current_settings
 from station.errors import DatabaseUnreachable
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -81,10 +82,18 @@ def _create_engine(url: str) -> Engine:
             url, pool_pre_ping=True, connect_args={"connect_timeout": 5}
         )
     if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        _create_private_file(Path(parsed.database))
     engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
     event.listen(engine, "connect", _sqlite_pragmas)
     return engine
+
+
+def _create_private_file(path: Path) -> None:
+    """Create the SQLite file (and its folder) readable by its owner alone when it does not
+    exist; SQLite gives its -wal and -shm files the same mode."""
+    path.parent.mkdir(mode=PRIVATE_FOLDER, parents=True, exist_ok=True)
+    with suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE))
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -19,6 +19,11 @@ class StationError(Exception):
     """A failure of the platform (configuration, database, queue) the user must fix."""
 
 
+class BadSetting(StationError):
+    """A setting (environment variable or ``create_app`` key) has a value that means
+    nothing; the message names it and says what it takes."""
+
+
 class DatabaseUnreachable(StationError):
     """The database named by ``DATABASE_URL`` does not answer."""
 

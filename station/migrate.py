@@ -19,6 +19,8 @@ from station.db import check_reachable, get_engine, redact
 from station.errors import DatabaseNotMigrated
 
 UPGRADE_HINT = "database is not migrated: run `scanscore db upgrade`"
+APPEND_ONLY_TABLES = {"audit_log": "UPDATE, DELETE, TRUNCATE", "audit_head": "DELETE, TRUNCATE"}
+"""What the application's role may never do to the audit log's tables on PostgreSQL."""
 
 
 def migrations_dir() -> Path:
@@ -67,3 +69,20 @@ def check_database(url: str) -> None:
             f"{', '.join(sorted(current)) or 'no revision'}; this code needs "
             f"{', '.join(sorted(heads))})"
         )
+
+
+def app_role_grants(role: str) -> list[str]:
+    """The SQL (PostgreSQL) a center's owner role runs to let the application's ``role``
+    read and write every table except what would rewrite the audit log. The owner role
+    runs the migrations and owns the tables; the app role owns nothing, so it can neither
+    drop nor disable the audit log's triggers. Run again after each ``db upgrade``."""
+    quoted = '"' + role.replace('"', '""') + '"'
+    statements = [
+        f"GRANT USAGE ON SCHEMA public TO {quoted}",
+        f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {quoted}",
+        f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {quoted}",
+        f"REVOKE INSERT, UPDATE, DELETE ON alembic_version FROM {quoted}",
+    ]
+    statements += [f"REVOKE {privileges} ON {table} FROM {quoted}"
+                   for table, privileges in APPEND_ONLY_TABLES.items()]
+    return statements

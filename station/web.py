@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Flask, render_template
+from flask import Blueprint, Flask, render_template, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
 from werkzeug.wrappers import Response
 
 from station import csrf, db, errors, guard
-from station.auth import IdleSessionInterface, current_user
 from station.config import Settings
 from station.guard import require_role
 from station.inputs import ROW_ID_MAX
 from station.nav import nav_items
 from station.roles import ROLE_TITLES, ROLES
+from station.sessions import IdleSessionInterface, current_user
 
 bp = Blueprint(
     "station", __name__, template_folder="templates", static_folder="static",
@@ -30,19 +31,27 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "same-origin",
 }
+HSTS = "max-age=31536000"
+"""Browsers that reached the app over HTTPS keep to HTTPS for a year."""
 
 
 def init_app(app: Flask, settings: Settings) -> None:
     """Configure ``app`` from ``settings`` and install the hooks every request passes:
-    the role guard, then the CSRF check."""
+    the role guard, then the CSRF check. Behind ``settings.proxies`` reverse proxies, the
+    client's address and scheme are taken from their ``X-Forwarded-*`` headers."""
     app.extensions["scanscore"] = settings
     app.config.update(
         SECRET_KEY=settings.secret_key,
         SESSION_COOKIE_NAME="scanscore_session",
         SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SECURE=settings.session_cookie_secure,
         PERMANENT_SESSION_LIFETIME=settings.session_lifetime,
         MAX_CONTENT_LENGTH=settings.max_content_length,
     )
+    if settings.proxies:
+        hops = settings.proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     app.url_map.converters["int"] = RowIdConverter
     app.session_interface = IdleSessionInterface()
     db.init_app(app)
@@ -65,6 +74,8 @@ class RowIdConverter(IntegerConverter):
 def _security_headers(response: Response) -> Response:
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
+    if request.is_secure:  # over HTTPS (behind a proxy: with SCANSCORE_PROXIES set)
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
     return response
 
 

@@ -103,24 +103,24 @@ def test_deactivated_user_is_logged_out_at_the_next_request(app, client, login):
 
 
 def test_idle_session_expires(app_config, make_user):
-    app = create_app({**app_config, "PERMANENT_SESSION_LIFETIME": timedelta(seconds=0.5)})
+    app = create_app({**app_config, "PERMANENT_SESSION_LIFETIME": timedelta(seconds=1.5)})
     client = app.test_client()
     user = make_user("editor")
     token = client.get("/api/session").get_json()["csrf_token"]
     client.post("/login", data={"username": user.username, "password": user.password,
                                 "csrf_token": token})
     assert client.get("/").status_code == 200
-    time.sleep(0.3)
+    time.sleep(0.9)
     assert client.get("/").status_code == 200  # activity keeps the session alive
-    time.sleep(0.3)
+    time.sleep(0.9)
     assert client.get("/").status_code == 200
-    time.sleep(0.6)
+    time.sleep(1.8)
     api = client.get("/api/users")
     assert api.status_code == 401
     assert "expired" in api.get_json()["detail"]
     client.post("/login", data={"username": user.username, "password": user.password,
                                 "csrf_token": client.get("/api/session").get_json()["csrf_token"]})
-    time.sleep(0.6)
+    time.sleep(1.8)
     response = client.get("/", follow_redirects=True)
     assert b"Your session expired: log in again." in response.data
     assert b'name="password"' in response.data

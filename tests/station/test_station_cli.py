@@ -6,6 +6,7 @@ from pathlib import Path
 from click.testing import CliRunner
 from sqlalchemy import select
 
+import app as app_module
 from app import cli
 from station.config import NAMES
 from station.db import session_scope
@@ -88,3 +89,12 @@ def test_worker_says_when_redis_does_not_answer(workstation, monkeypatch):
     result = run("worker", "--burst")
     assert result.exit_code == 1
     assert "Error: Redis at redis://:***@127.0.0.1:1/0 does not answer" in result.output
+
+
+def test_the_cookie_is_secure_when_served_except_in_the_demo(workstation, monkeypatch):
+    served = []
+    monkeypatch.setattr(app_module, "run_server", lambda app, host, port: served.append(app))
+    monkeypatch.setattr(app_module, "DEMO_STEPS", ())  # the demo's data is not the point
+    assert run("demo").exit_code == 0
+    assert run("serve").exit_code == 0
+    assert [app.config["SESSION_COOKIE_SECURE"] for app in served] == [False, True]

@@ -1,7 +1,14 @@
+import os
 import stat
 from datetime import timedelta
 
+import pytest
+
+from station import migrate
 from station.config import load_settings
+from station.db import dispose_engine, session_scope
+from station.errors import BadSetting
+from station.models import AuditEntry
 
 
 def test_defaults_keep_everything_under_var(workstation):
@@ -36,3 +43,38 @@ def test_environment_and_overrides(workstation, monkeypatch):
     assert settings.secret_key == "from-env"
     assert settings.session_lifetime == timedelta(minutes=10)
     assert not (workstation / "var" / "secret_key").exists()
+
+
+def test_var_folder_database_and_key_are_private_under_a_permissive_umask(workstation):
+    old = os.umask(0o022)
+    try:
+        settings = load_settings()
+        migrate.upgrade(settings.database_url)
+        with session_scope(settings.database_url) as session:
+            session.query(AuditEntry).count()  # opens the WAL while the database is in use
+            var = workstation / "var"
+            files = {p.name: stat.S_IMODE(p.stat().st_mode) for p in var.iterdir()}
+    finally:
+        os.umask(old)
+        dispose_engine(settings.database_url)
+    assert stat.S_IMODE(var.stat().st_mode) == 0o700
+    assert files["scanscore.db"] == 0o600 and files["secret_key"] == 0o600
+    assert {files[name] for name in files if name.startswith("scanscore.db-")} == {0o600}
+
+
+def test_security_settings_and_their_bad_values(workstation, monkeypatch):
+    settings = load_settings()
+    assert settings.session_cookie_secure is True and settings.proxies == 0
+    assert settings.login_throttle.per_account == 5
+    monkeypatch.setenv("SESSION_COOKIE_SECURE", "off")
+    monkeypatch.setenv("SCANSCORE_LOGIN_LOCKOUT", "30")
+    settings = load_settings()
+    assert settings.session_cookie_secure is False
+    assert settings.login_throttle.lockout == timedelta(seconds=30)
+    for name, value, says in (
+        ("SESSION_COOKIE_SECURE", "maybe", "use true or false"),
+        ("SCANSCORE_PROXIES", "two", "use a whole number"),
+        ("SCANSCORE_LOGIN_FAILURES_PER_ACCOUNT", "-1", "use a number of 0 or more"),
+    ):
+        with pytest.raises(BadSetting, match=f"{name} is '{value}': {says}"):
+            load_settings({name: value})
