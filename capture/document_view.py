@@ -24,6 +24,8 @@ from station.models import AuditEntry
 DEMOGRAPHIC_KINDS = ("grid", "codes")
 """Field kinds that hold who the student is and how they were tested (names,
 ids, dates, codes), as opposed to items and ratings."""
+QUIET_FLAGS = frozenset({"omit"})
+"""Flags that need no one's eye (a blank column ends a name): not listed as noted."""
 SHOWN_LEVEL = 3
 """Bubbles at or above this level (0–15) are drawn one by one: marks, light
 marks and erasure residue; every level is in the key's title."""
@@ -54,6 +56,11 @@ class KeyMark:
     bubbles: tuple[Bubble, ...]
     changed: dict[str, str] | None
     reason: str
+
+    @property
+    def noted(self) -> tuple[str, ...]:
+        """The flags worth a person's look (all but QUIET_FLAGS)."""
+        return tuple(f for f in self.flags if f not in QUIET_FLAGS)
 
     @property
     def title(self) -> str:
@@ -106,7 +113,8 @@ def demographics(form: Form, records: list[dict[str, Any]]) -> list[dict[str, st
         if record is None:
             continue
         keys = record["fields"][fld.name]
-        flags = sorted({f for read in keys.values() for f in read.get("flags") or ()})
+        flags = sorted({f for read in keys.values() for f in read.get("flags") or ()}
+                       - QUIET_FLAGS)
         value = field_text(record, fld.name) if fld.kind == "grid" else ", ".join(
             f"{k}: {read['value']}" if len(keys) > 1 else read["value"]
             for k, read in keys.items() if read.get("value"))
@@ -146,7 +154,8 @@ def _page_view(page: Page, read: PageRead | None) -> dict[str, Any]:
     return {"id": page.id, "page": page.page_number, "status": page.status,
             "source": page.source_name, "frame": page.source_frame, "rotated": page.rotated,
             "size": record.get("size"), "flags": list(read.flags) if read else [],
-            "marks": [{**asdict(m), "title": m.title} for m in overlay(record)]}
+            "marks": [{**asdict(m), "noted": m.noted, "title": m.title}
+                      for m in overlay(record)]}
 
 
 def history(session: Session, doc: Document, pages: list[Page], reads: list[PageRead]
