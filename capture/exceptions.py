@@ -71,8 +71,9 @@ def queue_page(session: Session, where: QueueFilter, before: int | None = None,
             .outerjoin(Page, Page.id == CaptureException.page_id)
             .where(CaptureException.state == where.state))
     if where.batch_id is not None:
+        pages = select(Page.id).where(Page.batch_id == where.batch_id)
         base = base.where(or_(CaptureException.batch_id == where.batch_id,
-                              Page.batch_id == where.batch_id))
+                              CaptureException.page_id.in_(pages)))
     by_code = dict(session.execute(
         base.with_only_columns(CaptureException.code, func.count())
         .group_by(CaptureException.code)).all())
