@@ -55,6 +55,8 @@ bp = Blueprint("capture", __name__, template_folder="templates", static_folder="
 add_nav_item(bp, "Batches", "capture.batches", "Scanned batches and their progress, live.")
 add_nav_item(bp, "Exceptions", "capture.exceptions", "Pages and batches that need you.")
 add_nav_item(bp, "Upload", "capture.upload", "Feed scanned files from this computer.")
+add_nav_item(bp, "Documents", "capture.documents",
+             "Find a document by lithocode and see what was read.")
 
 STAFF = (OPERATOR, SUPERVISOR, ADMIN)
 READERS = (OPERATOR, EDITOR, SUPERVISOR, ADMIN)
@@ -416,6 +418,9 @@ def _documents_by_lithocode() -> list[dict[str, Any]]:
 @require_role(*READERS)
 def documents() -> Response | str:
     """Find a document by lithocode: straight to it when one batch has it."""
+    if not request.args.get("lithocode", "").strip():
+        return render_template("capture/documents.html", title="Find a document",
+                               lithocode=None, documents=[])
     found = _documents_by_lithocode()
     if len(found) == 1:
         return redirect(found[0]["url"])

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from capture.demo import BatchSpec, write_batch, write_header
 from capture.formset import known_forms
 from capture.intake import ingest_files, scanner_files
-from capture.models import Batch
+from capture.models import Batch, Document
 from station.db import session_scope
 from station.models import AuditEntry
 from tests.capture.conftest import row_counts
@@ -184,6 +184,30 @@ def test_duplicate_lithocodes_flag_both_documents_on_both_batches(ctx, client, o
     found = client.get(f"/api/capture/documents?lithocode={lithocode}").get_json()["documents"]
     assert sorted(d["batch_id"] for d in found) == sorted([twins, other])
     assert client.get(f"/capture/documents?lithocode={lithocode}").status_code == 200
+    assert "No document carries" in client.get("/capture/documents?lithocode=1").get_data(
+        as_text=True)
+
+
+def test_an_editor_finds_a_document_and_sees_it_as_read(ctx, client, login, scans):
+    feed(scans / "short")
+    with session_scope() as session:
+        doc = session.scalars(select(Document)).one()
+    login(client, "editor")
+    assert client.get("/capture").status_code == 403
+    found = client.get(f"/capture/documents?lithocode={doc.lithocode}")
+    assert found.status_code == 302 and found.headers["Location"].endswith(
+        f"/capture/documents/{doc.id}")
+    view = client.get(f"/api/capture/documents/{doc.id}").get_json()
+    assert [p["page"] for p in view["pages"]] == [1, 2]
+    marks = {(m["field"], m["key"]): m for p in view["pages"] for m in p["marks"]}
+    item = marks[("items", "1")]
+    assert len(item["box"]) == 4 and set(item["levels"]) == {"A", "B", "C", "D"}
+    assert item["title"].startswith("items 1: ") and "levels A " in item["title"]
+    labels = [d["label"] for d in view["demographics"]]
+    assert "LAST NAME" in labels and "STUDENT ID (SSID)" in labels
+    assert [e["what"] for e in view["history"]][:2] == ["received", "received"]
+    assert client.get(f"/capture/pages/{view['pages'][0]['id']}/page.png").status_code == 200
+    assert client.get(f"/capture/pages/{view['pages'][0]['id']}/original").status_code == 403
 
 
 def test_an_accepted_count_says_who_and_why_and_a_reused_batch_code_is_a_condition(
