@@ -79,6 +79,8 @@ class Season:
     """The rows of a season, generated in id order (ids start at 1)."""
 
     def __init__(self, batches: int, records: dict[str, dict]) -> None:
+        """``records``: the full mark records by page (``header``, ``1``, ``2``);
+        empty when the season is only timed, not built."""
         self.batches = batches
         self.records = {k: json.dumps(v) for k, v in records.items()}
         self.short = {k: json.dumps({**{f: v[f] for f in ("form", "page", "lithocode", "status",
@@ -249,7 +251,7 @@ def season_database(postgres: str, keep: bool) -> Iterator[str]:
         admin.dispose()
 
 
-def operator_client(url: str, work: Path, username: str = "operator1"):
+def operator_client(url: str, work: Path, username: str):
     """A test client of the app on ``url``, logged in as a new operator."""
     from app import create_app
     from station.accounts import create_user
@@ -330,9 +332,15 @@ def main(argv: list[str] | None = None) -> None:
         "SCANSCORE_BENCH_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
     parser.add_argument("--work", type=Path, default=ROOT / "var" / "bench" / "capture")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument("--database", help="time a season kept before (--keep) at this URL, "
+                                           "built with the same --batches, without building")
     args = parser.parse_args(argv)
     args.work.mkdir(parents=True, exist_ok=True)
-    season = Season(args.batches, real_records(args.work))
+    season = Season(args.batches, real_records(args.work) if not args.database else {})
+    if args.database:
+        migrate.upgrade(args.database)
+        measure(args.database, season, args)
+        return
     with season_database(args.postgres, args.keep) as url:
         start = time.perf_counter()
         times = build(url, season)
@@ -340,16 +348,22 @@ def main(argv: list[str] | None = None) -> None:
         print(f"season built: {args.batches:,} batches, {args.batches * PAGES_PER_BATCH:,} "
               f"pages, {args.batches * DOCUMENTS_PER_BATCH:,} documents in {built:.1f} s ("
               + ", ".join(f"{t} {s:.1f} s" for t, s in times.items()) + ")")
-        client = operator_client(url, args.work)
-        rng = random.Random(12)
-        print(f"{'request':44} {'p50 ms':>8} {'p95 ms':>8}   (target p95 <= 200 ms; "
-              f"{args.requests} requests each)")
-        for name, paths in scenarios(season).items():
-            timed(client, paths, 5, rng)  # warm the caches this request uses
-            p50, p95 = timed(client, paths, args.requests, rng)
-            print(f"{name:44} {p50:8.1f} {p95:8.1f}" + ("" if p95 <= 200 else "   OVER"),
-                  flush=True)
-        dispose_engine(url)
+        measure(url, season, args)
+
+
+def measure(url: str, season: Season, args: argparse.Namespace) -> None:
+    """Print p50 and p95 of each scenario, as a new operator of the app on ``url``."""
+    client = operator_client(url, args.work, f"operator{uuid.uuid4().hex[:6]}")
+    rng = random.Random(12)
+    print(f"{'request':44} {'p50 ms':>8} {'p95 ms':>8}   (target p95 <= 200 ms; "
+          f"{args.requests} requests each; load average {os.getloadavg()[0]:.1f})")
+    for name, paths in scenarios(season).items():
+        timed(client, paths, 5, rng)  # warm the caches this request uses
+        p50, p95 = timed(client, paths, args.requests, rng)
+        print(f"{name:44} {p50:8.1f} {p95:8.1f}" + ("" if p95 <= 200 else "   OVER"),
+              flush=True)
+    print(f"load average after: {os.getloadavg()[0]:.1f} (2 cores, shared)")
+    dispose_engine(url)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ the audit log has them). :func:`document_detail` loads it all.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -56,6 +56,14 @@ class KeyMark:
     bubbles: tuple[Bubble, ...]
     changed: dict[str, str] | None
     reason: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"field": self.field, "key": self.key, "value": self.value,
+                "flags": list(self.flags), "noted": list(self.noted), "box": list(self.box),
+                "levels": self.levels, "changed": self.changed, "reason": self.reason,
+                "title": self.title,
+                "bubbles": [{"option": b.option, "level": b.level, "box": list(b.box),
+                             "erased": b.erased} for b in self.bubbles]}
 
     @property
     def noted(self) -> tuple[str, ...]:
@@ -154,8 +162,7 @@ def _page_view(page: Page, read: PageRead | None) -> dict[str, Any]:
     return {"id": page.id, "page": page.page_number, "status": page.status,
             "source": page.source_name, "frame": page.source_frame, "rotated": page.rotated,
             "size": record.get("size"), "flags": list(read.flags) if read else [],
-            "marks": [{**asdict(m), "noted": m.noted, "title": m.title}
-                      for m in overlay(record)]}
+            "marks": [m.to_json() for m in overlay(record)]}
 
 
 def history(session: Session, doc: Document, pages: list[Page], reads: list[PageRead]

@@ -10,14 +10,13 @@ searched (:class:`BatchSearch`) and paged newest first by keyset.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import PurePath
 from typing import Any
 
-from sqlalchemy import Select, and_, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, ScalarSelect, Select, and_, func, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from capture.models import TABLES, Batch, CaptureException, Document, DocumentCondition, Feed, Page
 
@@ -70,92 +69,82 @@ def search_batches(session: Session, search: BatchSearch, before: int | None = N
                    limit: int = BATCH_PAGE) -> BatchPage:
     """The batches matching ``search`` with ids below ``before``, newest first."""
     total = session.scalar(search.where(select(func.count()).select_from(Batch)))
-    query = search.where(select(Batch.id))
+    query = search.where(select(Batch))
     if before is not None:
         query = query.where(Batch.id < before)
-    ids = list(session.scalars(query.order_by(Batch.id.desc()).limit(limit + 1)))
-    more = len(ids) > limit
-    return BatchPage(batch_rows(session, ids[:limit]), total, ids[limit - 1] if more else None)
+    rows = _rows(session, query.order_by(Batch.id.desc()).limit(limit + 1))
+    more = len(rows) > limit
+    return BatchPage(rows[:limit], total, rows[limit - 1]["id"] if more else None)
 
 
 def batch_rows(session: Session, batch_ids: list[int]) -> list[dict[str, Any]]:
     """The batches ``batch_ids`` with their live counts, newest first."""
-    batches = list(session.scalars(select(Batch).where(Batch.id.in_(batch_ids))
-                                   .order_by(Batch.id.desc())))
-    ids = [b.id for b in batches]
-    pages = _page_counts(session, ids)
-    documents = _document_counts(session, ids)
-    exceptions = _open_exceptions(session, ids)
-    conditions = _condition_counts(session, ids)
-    accepted = _accepted_counts(session, ids)
-    reused = _codes_reused(session, batches)
-    return [{
-        "id": b.id, "batch_code": b.batch_code, "district_code": b.district_code,
-        "school_code": b.school_code, "grade": b.grade,
-        "administration": b.administration, "declared_count": b.declared_count,
-        "status": b.status, "documents_found": b.documents_found,
-        "count_status": "accepted" if b.count_status == "mismatch" and b.id in accepted
-        else b.count_status,
-        "count_accepted": accepted.get(b.id),
-        "code_reused_by": reused.get(b.id, []),
-        "created_at": b.created_at.isoformat() if b.created_at else None,
-        "pages": sum(c for (bid, _), c in pages.items() if bid == b.id),
-        "pages_read": pages[(b.id, "read")], "pages_waiting": pages[(b.id, "received")],
-        "pages_exception": pages[(b.id, "exception")],
-        "documents_complete": documents[(b.id, "complete")],
-        "documents_edit": documents[(b.id, "edit")],
-        "conditions": conditions[b.id], "exceptions_open": exceptions[b.id],
-    } for b in batches]
+    return _rows(session, select(Batch).where(Batch.id.in_(batch_ids))
+                 .order_by(Batch.id.desc()))
 
 
-def _page_counts(session: Session, ids: list[int]) -> Counter:
-    rows = session.execute(select(Page.batch_id, Page.status, func.count())
-                           .where(Page.batch_id.in_(ids)).group_by(Page.batch_id, Page.status))
-    return Counter({(bid, status): n for bid, status, n in rows})
+def _count(*where: Any) -> ScalarSelect:
+    return select(func.count()).where(*where).scalar_subquery()
 
 
-def _document_counts(session: Session, ids: list[int]) -> Counter:
-    """Documents per (batch, status) once assembled; while a batch is open, its
+def _live_counts() -> dict[str, ColumnElement]:
+    """A batch's live counts as columns correlated to the batch row, so that a
+    page of batches and all their counts are one query, each count an index
+    lookup."""
+    in_batch = Page.batch_id == Batch.id
+    read = aliased(Page)
+    pages_read = (select(func.count(func.distinct(read.page_number)))
+                  .where(read.document_id == Document.id, read.status == "read")
+                  .scalar_subquery())
+    other = aliased(Batch)
+    return {
+        "pages": _count(in_batch),
+        "pages_read": _count(in_batch, Page.status == "read"),
+        "pages_waiting": _count(in_batch, Page.status == "received"),
+        "pages_exception": _count(in_batch, Page.status == "exception"),
+        "documents_complete": _count(Document.batch_id == Batch.id, or_(
+            Document.status == "complete",
+            and_(Document.status == "assembling", pages_read >= Document.pages_expected))),
+        "documents_edit": _count(Document.batch_id == Batch.id, Document.status == "edit"),
+        "conditions": _count(DocumentCondition.batch_id == Batch.id),
+        "exceptions_open": _count(CaptureException.batch_id == Batch.id,
+                                  CaptureException.state == "open")
+        + select(func.count()).select_from(CaptureException)
+        .join(Page, Page.id == CaptureException.page_id)
+        .where(in_batch, CaptureException.state == "open").scalar_subquery(),
+        "codes_reused": _count(other.batch_code == Batch.batch_code, other.id != Batch.id),
+    }
+
+
+def _rows(session: Session, query: Select) -> list[dict[str, Any]]:
+    """The batches of ``query`` (a select of Batch) as the operator sees them:
+    header values, status, live counts, the count's state, and the other
+    batches opened under the same batch code. While a batch is open, its
     documents with every page of the form read count as complete."""
-    rows = session.execute(select(Document.batch_id, Document.status, func.count())
-                           .where(Document.batch_id.in_(ids))
-                           .group_by(Document.batch_id, Document.status))
-    counts = Counter({(bid, status): n for bid, status, n in rows})
-    assembling = (select(Document.batch_id).join(Page, Page.document_id == Document.id)
-                  .where(Document.batch_id.in_(ids), Document.status == "assembling",
-                         Page.status == "read")
-                  .group_by(Document.id, Document.batch_id, Document.pages_expected)
-                  .having(func.count(func.distinct(Page.page_number))
-                          >= Document.pages_expected).subquery())
-    for bid, n in session.execute(select(assembling.c.batch_id, func.count())
-                                  .group_by(assembling.c.batch_id)):
-        counts[(bid, "complete")] += n
-    return counts
-
-
-def _open_exceptions(session: Session, ids: list[int]) -> Counter:
-    """Open exceptions per batch: the batch's own and its pages' (two indexed
-    lookups rather than one join over every open exception)."""
-    own = session.execute(select(CaptureException.batch_id, func.count())
-                          .where(CaptureException.state == "open",
-                                 CaptureException.batch_id.in_(ids))
-                          .group_by(CaptureException.batch_id))
-    pages = session.execute(select(Page.batch_id, func.count())
-                            .join(CaptureException, CaptureException.page_id == Page.id)
-                            .where(CaptureException.state == "open", Page.batch_id.in_(ids))
-                            .group_by(Page.batch_id))
-    return Counter(dict(own.all())) + Counter(dict(pages.all()))
-
-
-def _condition_counts(session: Session, ids: list[int]) -> Counter:
-    rows = session.execute(select(DocumentCondition.batch_id, func.count())
-                           .where(DocumentCondition.batch_id.in_(ids))
-                           .group_by(DocumentCondition.batch_id))
-    return Counter(dict(rows.all()))
+    counts = _live_counts()
+    found = session.execute(query.add_columns(*(c.label(n) for n, c in counts.items()))).all()
+    accepted = _accepted_counts(session, [r.Batch.id for r in found
+                                          if r.Batch.count_status == "mismatch"])
+    reused = _codes_reused(session, [r.Batch for r in found if r.codes_reused])
+    rows = []
+    for r in found:
+        b = r.Batch
+        rows.append({
+            "id": b.id, "batch_code": b.batch_code, "district_code": b.district_code,
+            "school_code": b.school_code, "grade": b.grade,
+            "administration": b.administration, "declared_count": b.declared_count,
+            "status": b.status, "documents_found": b.documents_found,
+            "count_status": "accepted" if b.id in accepted else b.count_status,
+            "count_accepted": accepted.get(b.id), "code_reused_by": reused.get(b.id, []),
+            "created_at": b.created_at.isoformat() if b.created_at else None,
+            **{name: getattr(r, name) for name in counts if name != "codes_reused"}})
+    return rows
 
 
 def _accepted_counts(session: Session, ids: list[int]) -> dict[int, dict[str, Any]]:
     """Who accepted each batch's count mismatch, why and when."""
+    if not ids:
+        return {}
     rows = session.execute(select(CaptureException).where(
         CaptureException.batch_id.in_(ids), CaptureException.code == "count_mismatch",
         CaptureException.resolution == "accept"))

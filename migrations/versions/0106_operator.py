@@ -1,0 +1,27 @@
+"""capture: batch.batch_code indexed
+
+The operator's batches list marks a batch whose code another batch was opened
+under; with a season's tens of thousands of batches that lookup (one per batch
+shown) and the search by batch code need an index.
+
+Revision ID: 0106_operator
+Revises: 0102_page_read_lz4
+Create Date: 2026-12-01
+"""
+
+from collections.abc import Sequence
+
+from alembic import op
+
+revision: str = "0106_operator"
+down_revision: str | Sequence[str] | None = "0102_page_read_lz4"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_index("ix_batch_batch_code", "batch", ["batch_code"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_batch_batch_code", table_name="batch")
