@@ -10,6 +10,7 @@ searched (:class:`BatchSearch`) and paged newest first by keyset.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import PurePath
@@ -81,6 +82,35 @@ def batch_rows(session: Session, batch_ids: list[int]) -> list[dict[str, Any]]:
     """The batches ``batch_ids`` with their live counts, newest first."""
     return _rows(session, select(Batch).where(Batch.id.in_(batch_ids))
                  .order_by(Batch.id.desc()))
+
+
+def batch_detail(session: Session, batch_id: int) -> dict[str, Any] | None:
+    """A batch as its page shows it, or None when there is no such batch: the
+    batch's row, its pages in scanner order, each with its position across the
+    batch (1, 2, …) and its place in its document (``"2 of 4"``), its documents
+    with the pages found, and its conditions."""
+    rows = batch_rows(session, [batch_id])
+    if not rows:
+        return None
+    pages = session.scalars(select(Page).where(Page.batch_id == batch_id)
+                            .order_by(Page.feed_id, Page.seq)).all()
+    documents = session.scalars(select(Document).where(Document.batch_id == batch_id)
+                                .order_by(Document.lithocode)).all()
+    conditions = session.scalars(select(DocumentCondition)
+                                 .where(DocumentCondition.batch_id == batch_id)).all()
+    found = Counter(p.document_id for p in pages if p.document_id and p.status == "read")
+    expected = {d.id: d.pages_expected for d in documents}
+    return {
+        "batch": rows[0],
+        "pages": [(p, n, f"{p.page_number} of {expected[p.document_id]}"
+                   if p.document_id in expected and p.page_number else None)
+                  for n, p in enumerate(pages, 1)],
+        "documents": [{"id": d.id, "lithocode": d.lithocode, "form": d.form_id,
+                       "pages_expected": d.pages_expected, "pages_found": found[d.id],
+                       "status": d.status} for d in documents],
+        "conditions": [{"document_id": c.document_id, "page_id": c.page_id, "code": c.code,
+                        "detail": c.detail} for c in conditions],
+    }
 
 
 def _count(*where: Any) -> ScalarSelect:

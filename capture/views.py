@@ -29,12 +29,12 @@ from capture.exceptions import (
     queue_page,
     resolve_many,
 )
-from capture.models import Batch, Document, DocumentCondition, Feed, Page
+from capture.models import Batch, Document, Feed, Page
 from capture.progress import (
     BATCH_PAGE,
     MAX_BATCH_PAGE,
     BatchSearch,
-    batch_rows,
+    batch_detail,
     feed_label,
     feed_rows,
     search_batches,
@@ -117,33 +117,12 @@ def api_batches() -> Response:
 
 
 def _batch_detail(batch_id: int) -> dict[str, Any]:
-    session = db_session()
-    rows = batch_rows(session, [batch_id])
-    if not rows:
+    detail = batch_detail(db_session(), batch_id)
+    if detail is None:
         raise ApiError(404, "no such batch", f"batch {batch_id} does not exist")
-    pages = session.scalars(select(Page).where(Page.batch_id == batch_id)
-                            .order_by(Page.feed_id, Page.seq)).all()
-    documents = session.scalars(select(Document).where(Document.batch_id == batch_id)
-                                .order_by(Document.lithocode)).all()
-    conditions = session.scalars(select(DocumentCondition)
-                                 .where(DocumentCondition.batch_id == batch_id)).all()
-    found: dict[int, int] = {}
-    for p in pages:
-        if p.document_id and p.status == "read":
-            found[p.document_id] = found.get(p.document_id, 0) + 1
-    expected = {d.id: d.pages_expected for d in documents}
-    return {
-        "batch": rows[0],
-        "pages": [{**_page_json(p), "position": n,
-                   "in_document": f"{p.page_number} of {expected[p.document_id]}"
-                   if p.document_id in expected and p.page_number else None}
-                  for n, p in enumerate(pages, 1)],
-        "documents": [{"id": d.id, "lithocode": d.lithocode, "form": d.form_id,
-                       "pages_expected": d.pages_expected, "pages_found": found.get(d.id, 0),
-                       "status": d.status} for d in documents],
-        "conditions": [{"document_id": c.document_id, "page_id": c.page_id, "code": c.code,
-                        "detail": c.detail} for c in conditions],
-    }
+    return {**detail, "pages": [{**_page_json(page), "position": position,
+                                 "in_document": in_document}
+                                for page, position, in_document in detail["pages"]]}
 
 
 def _page_json(p: Page) -> dict[str, Any]:
