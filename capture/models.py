@@ -58,7 +58,7 @@ class Batch(Base):
     status: Mapped[str] = mapped_column(String(12), default="open")
     documents_found: Mapped[int | None]
     count_status: Mapped[str | None] = mapped_column(String(12))
-    created_at: Mapped[datetime] = mapped_column(Stamp, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(Stamp, default=utcnow, index=True)
     closed_at: Mapped[datetime | None] = mapped_column(Stamp)
 
 

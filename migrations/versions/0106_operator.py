@@ -1,8 +1,9 @@
-"""capture: batch.batch_code indexed
+"""capture: batch.batch_code and batch.created_at indexed
 
 The operator's batches list marks a batch whose code another batch was opened
-under; with a season's tens of thousands of batches that lookup (one per batch
-shown) and the search by batch code need an index.
+under, and batches are searched by code and by the day they were opened; with
+a season's tens of thousands of batches, those lookups (one per batch shown)
+and searches need indexes.
 
 Revision ID: 0106_operator
 Revises: 0102_page_read_lz4
@@ -21,7 +22,9 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     op.create_index("ix_batch_batch_code", "batch", ["batch_code"])
+    op.create_index("ix_batch_created_at", "batch", ["created_at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_batch_created_at", table_name="batch")
     op.drop_index("ix_batch_batch_code", table_name="batch")
