@@ -97,7 +97,7 @@ def _batch_search() -> tuple[BatchSearch, int | None, int]:
 @bp.get("/capture")
 @require_role(*STAFF)
 def batches() -> str:
-    search, before, limit = _batch_search()
+    search, before, _limit = _batch_search()  # a bad search is refused here, not by the poll
     query = {k: v for k, v in request.args.items() if k != "before" and v}
     return render_template("capture/batches.html", title="Batches", search=search,
                            api=url_for("capture.api_batches", **request.args),

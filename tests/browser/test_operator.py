@@ -137,3 +137,32 @@ def test_the_document_view_draws_a_multigrid_and_a_changed_answer(
     image = back.locator("svg image")
     assert image.evaluate("i => i.getBBox().width") > 0
     expect(page.locator("#history")).to_contain_text("received")
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_the_operator_discards_several_exceptions_at_once(live_server, browser_page, make_user,
+                                                          tmp_path):
+    page = browser_page
+    log_in(page, live_server, make_user("operator"))
+    junk = []
+    for n in range(3):
+        junk.append(tmp_path / f"junk{n}.tif")
+        junk[-1].write_text(f"not a scan {n}\n")
+    page.goto(f"{live_server}/capture/upload")
+    page.get_by_label("Files").set_input_files([str(p) for p in junk])
+    page.get_by_role("button", name="Upload").click()
+    expect(page.get_by_role("region", name="Upload summary")).to_contain_text("3 with a problem")
+
+    page.goto(f"{live_server}/capture/exceptions")
+    expect(page.locator("#exceptions-total")).to_contain_text("3 open exceptions")
+    page.get_by_label("Choose every exception shown").check()
+    expect(page.locator("#chosen-count")).to_have_text("3 chosen")
+    page.get_by_label("Choose exception", exact=False).first.uncheck()
+    expect(page.locator("#chosen-count")).to_have_text("2 chosen")
+    page.get_by_label("Action for the chosen exceptions").select_option("discard")
+    page.get_by_label("Reason for the chosen exceptions").fill("test sheets")
+    page.get_by_role("button", name="Resolve chosen").click()
+    expect(page.locator("#exceptions-total")).to_contain_text("1 open exceptions")
+    page.goto(f"{live_server}/capture/exceptions?state=resolved")
+    expect(page.locator("#exceptions tbody tr")).to_have_count(2)
+    expect(page.locator("#exceptions")).to_contain_text("discard: test sheets")
