@@ -168,18 +168,20 @@ def _page_view(page: Page, read: PageRead | None) -> dict[str, Any]:
 def history(session: Session, doc: Document, pages: list[Page], reads: list[PageRead]
             ) -> list[dict[str, Any]]:
     """What happened to the document, oldest first: its pages received and
-    read, and every audited action on the document, its pages or their
-    exceptions (resolutions here; edits and releases by later areas, which
-    audit them under ``document:<id>``)."""
+    read, and every audited action on the document, its pages, their
+    exceptions and its batch (resolutions and closing here; corrections by
+    the edit station, audited under ``document:<id>``, and the batch's
+    release, under ``batch:<id>``)."""
     events = [{"at": p.received_at, "what": "received", "who": "scanner",
                "detail": f"page {p.page_number or '?'} from {p.source_name}"} for p in pages]
     events += [{"at": r.read_at, "what": "read", "who": "reader",
                 "detail": f"page {r.record.get('page') or '?'}: {r.status}"
                           + (f" ({r.review_keys} keys to review)" if r.review_keys else "")}
                for r in reads]
-    exceptions = session.scalars(select(CaptureException.id).where(
-        CaptureException.page_id.in_([p.id for p in pages]))).all()
-    targets = [f"document:{doc.id}", *(f"page:{p.id}" for p in pages),
+    exceptions = session.scalars(select(CaptureException.id).where(or_(
+        CaptureException.page_id.in_([p.id for p in pages]),
+        CaptureException.batch_id == doc.batch_id))).all()
+    targets = [f"document:{doc.id}", f"batch:{doc.batch_id}", *(f"page:{p.id}" for p in pages),
                *(f"capture_exception:{e}" for e in exceptions)]
     for entry in session.scalars(select(AuditEntry).where(AuditEntry.target.in_(targets))):
         events.append({"at": entry.at, "what": entry.action, "who": entry.actor,

@@ -14,9 +14,10 @@ import pytest
 from sqlalchemy import select
 
 from capture.demo import BatchSpec, write_batch, write_header
+from capture.exceptions import resolve
 from capture.formset import known_forms
 from capture.intake import ingest_files, scanner_files
-from capture.models import Batch, Document
+from capture.models import Batch, CaptureException, Document
 from station.db import session_scope
 from station.models import AuditEntry
 from tests.capture.conftest import row_counts
@@ -192,6 +193,8 @@ def test_an_editor_finds_a_document_and_sees_it_as_read(ctx, client, login, scan
     feed(scans / "short")
     with session_scope() as session:
         doc = session.scalars(select(Document)).one()
+        [mismatch] = session.scalars(select(CaptureException)).all()
+        resolve(session, mismatch.id, "accept", "supervisor1", note="one student absent")
     login(client, "editor")
     assert client.get("/capture").status_code == 403
     found = client.get(f"/capture/documents?lithocode={doc.lithocode}")
@@ -206,6 +209,8 @@ def test_an_editor_finds_a_document_and_sees_it_as_read(ctx, client, login, scan
     labels = [d["label"] for d in view["demographics"]]
     assert "LAST NAME" in labels and "STUDENT ID (SSID)" in labels
     assert [e["what"] for e in view["history"]][:2] == ["received", "received"]
+    assert {(e["what"], e["who"]) for e in view["history"]} >= {
+        ("read", "reader"), ("capture.exception.accept", "supervisor1")}
     assert client.get(f"/capture/pages/{view['pages'][0]['id']}/page.png").status_code == 200
     assert client.get(f"/capture/pages/{view['pages'][0]['id']}/original").status_code == 403
 
