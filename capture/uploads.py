@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from capture.intake import IntakeCount, end_feed, feed_id_for, take_files
 from capture.models import Batch, CaptureException, Page
+from capture.progress import batch_rows
 from station.errors import bad_input
 from station.images import image_store
 
@@ -37,11 +38,14 @@ class FileTaken:
 
 @dataclass
 class Upload:
-    """What an upload did: its feed, each file, and the totals."""
+    """What an upload did: its feed, each file, the totals, and the batches
+    its header sheets opened (rows of :func:`capture.progress.batch_rows`,
+    with ``code_reused_by`` when another batch carries the same code)."""
 
     feed_id: int
     files: list[FileTaken]
     total: IntakeCount
+    batches: list[dict] = field(default_factory=list)
 
 
 def check_batch(session: Session, batch_id: int | None) -> None:
@@ -69,7 +73,9 @@ def take_upload(session: Session, files: list[tuple[bytes, str]], batch_id: int 
         total.add(counted)
         taken.append(FileTaken(name, counted.pages, counted.new))
     _add_problems(session, feed_id, taken)
-    return Upload(feed_id, taken, total)
+    opened = session.scalars(select(Batch.id).join(Page, Page.id == Batch.header_page_id)
+                             .where(Page.feed_id == feed_id)).all()
+    return Upload(feed_id, taken, total, batch_rows(session, list(opened)))
 
 
 def _add_problems(session: Session, feed_id: int, taken: list[FileTaken]) -> None:

@@ -321,11 +321,15 @@ def upload_post() -> tuple[str, int]:
 def api_upload() -> tuple[Response, int]:
     """Multipart ``files``, taken in name order as one feed; ``batch_id`` puts
     every page into that batch (rescans). Answers the totals and ``taken``:
-    each file with its pages, new, already received and problems."""
+    each file with its pages, new, already received and problems, and the
+    batches its header sheets opened (with the other batches of a code used
+    twice)."""
     summary = _take_upload()
     total = summary.total
     return jsonify(files=total.files, pages=total.pages, new=total.new,
                    problems=total.problems, feed_id=summary.feed_id,
+                   batches=[{"id": b["id"], "batch_code": b["batch_code"],
+                             "code_reused_by": b["code_reused_by"]} for b in summary.batches],
                    taken=[{"name": f.name, "pages": f.pages, "new": f.new,
                            "already": f.already, "problems": f.problems}
                           for f in summary.files]), 201

@@ -311,3 +311,19 @@ def test_batches_are_searched_and_paged_newest_first(ctx, client, operator, scan
     assert client.get("/api/capture/batches?date=1999-01-01").get_json()["total"] == 0
     assert client.get("/api/capture/batches?date=yesterday").status_code == 400
     assert client.get("/api/capture/batches?batch_code=%25").get_json()["total"] == 0
+
+
+def test_an_upload_warns_of_a_batch_code_already_used(ctx, client, operator, csrf_headers,
+                                                      scans):
+    feed(scans / "twins")
+    twins = newest_batch()
+    header = scans / "again" / "0000_header.png"
+    response = upload(client, csrf_headers(client), [(header.name, header.read_bytes())])
+    [opened] = response.get_json()["batches"]
+    assert opened["code_reused_by"] == [twins] and opened["id"] != twins
+    page = client.post("/capture/upload", headers=csrf_headers(client),
+                       content_type="multipart/form-data",
+                       data={"files": [(io.BytesIO(header.read_bytes()), "again.png")]})
+    text = page.get_data(as_text=True)
+    assert "Its batch code is also used by" not in text  # nothing new: no batch opened
+    assert "<b>0 taken</b>, 1 already received" in text
