@@ -194,37 +194,37 @@ def _codes_reused(session: Session, batches: list[Batch]) -> dict[int, list[int]
             for b in batches if b.batch_code}
 
 
-def feed_label(key: str, source: str, created_at: datetime | None) -> str:
-    """A feed's name for a person: its source, who or what fed it, and when
-    (``upload by maria, 2026-12-01 09:14``, ``hot folder scanner1, …``)."""
+def feed_label(key: str, source: str, fed_by: str | None, created_at: datetime | None) -> str:
+    """A feed's name for a person: its source, who fed it, and when (``upload
+    by maria, 2026-12-01 09:14``, ``hot folder scanner1 by cli:ops, …``)."""
     when = f", {created_at:%Y-%m-%d %H:%M}" if created_at else ""
+    who = f" by {fed_by}" if fed_by else ""
     kind, _, rest = key.partition(":")
     if kind == "upload":
-        user = rest.rpartition(":")[0]
-        return f"upload{f' by {user}' if user else ''}{when}"
+        return f"upload{who}{when}"
     if kind == "watch":
-        return f"hot folder {PurePath(rest).name}{when}"
+        return f"hot folder {PurePath(rest).name}{who}{when}"
     if kind == "ingest":
         first = rest.partition(":")[2]
-        return f"ingest of {PurePath(first).name or 'files'}{when}"
-    return f"{source} {key}{when}"
+        return f"ingest of {PurePath(first).name or 'files'}{who}{when}"
+    return f"{source} {key}{who}{when}"
 
 
 def feed_rows(session: Session) -> list[dict[str, Any]]:
     """Feeds with pages still waiting outside any batch (to be read or
     sequenced, or fed before any header), newest first."""
-    rows = session.execute(select(Feed.id, Feed.key, Feed.source, Feed.created_at, Page.status,
-                                  func.count())
+    rows = session.execute(select(Feed.id, Feed.key, Feed.source, Feed.fed_by, Feed.created_at,
+                                  Page.status, func.count())
                            .join(Page, and_(Page.feed_id == Feed.id, Page.batch_id.is_(None),
                                             Page.status.in_(WAITING)))
-                           .group_by(Feed.id, Feed.key, Feed.source, Feed.created_at,
-                                     Page.status)
+                           .group_by(Feed.id, Feed.key, Feed.source, Feed.fed_by,
+                                     Feed.created_at, Page.status)
                            .order_by(Feed.id.desc()))
     feeds: dict[int, dict[str, Any]] = {}
-    for feed_id, key, source, created_at, status, n in rows:
+    for feed_id, key, source, fed_by, created_at, status, n in rows:
         feed = feeds.setdefault(feed_id, {
-            "id": feed_id, "key": key, "source": source,
-            "name": feed_label(key, source, created_at),
+            "id": feed_id, "key": key, "source": source, "fed_by": fed_by,
+            "name": feed_label(key, source, fed_by, created_at),
             "created_at": created_at.isoformat() if created_at else None,
             "unassigned": 0, "waiting": 0})
         feed["unassigned"] += n

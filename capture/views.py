@@ -11,7 +11,6 @@ use them; editors may also see documents.
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import Any
 
@@ -21,15 +20,16 @@ from sqlalchemy import select
 from capture.batches import reassemble
 from capture.document_view import document_detail
 from capture.exceptions import (
-    BATCH_ACTIONS,
     MAX_QUEUE_PAGE,
     PAGE_ACTIONS,
     QUEUE_PAGE,
     QueueFilter,
+    actions_of,
     queue_page,
     resolve_many,
 )
-from capture.models import Batch, Document, Feed, Page
+from capture.intake import ScannerFile
+from capture.models import Batch, CaptureException, Document, Feed, Page
 from capture.progress import (
     BATCH_PAGE,
     MAX_BATCH_PAGE,
@@ -39,14 +39,14 @@ from capture.progress import (
     feed_rows,
     search_batches,
 )
-from capture.renditions import WIDTHS, rendition
+from capture.renditions import WIDTHS, rendition, stored_original
 from capture.uploads import Upload, take_upload
 from station import audit
 from station.auth import current_user
 from station.db import db_session
 from station.errors import ApiError
 from station.guard import require_role
-from station.images import image_store
+from station.inputs import fit_columns, row_id
 from station.nav import add_nav_item
 from station.roles import ADMIN, EDITOR, OPERATOR, SUPERVISOR
 
@@ -61,23 +61,22 @@ add_nav_item(bp, "Documents", "capture.documents",
 STAFF = (OPERATOR, SUPERVISOR, ADMIN)
 READERS = (OPERATOR, EDITOR, SUPERVISOR, ADMIN)
 """Who may see a document as read: the staff, and editors."""
-NUMBER = re.compile(r"[0-9]{1,18}")
 
 
-def _number(name: str, value: Any, *, largest: int | None = None) -> int | None:
-    """A whole number given in a query, form or JSON body (None when not
-    given); a 400 naming the parameter otherwise."""
+def _limit(value: Any, largest: int) -> int | None:
+    """How many rows a page of a list may hold (None when not given); a 400
+    naming the bound otherwise."""
     if value in (None, ""):
         return None
     text = str(value).strip()
-    if not NUMBER.fullmatch(text) or (largest is not None and not 1 <= int(text) <= largest):
-        bound = f" from 1 to {largest}" if largest else ""
-        raise ApiError(400, "bad parameter", {name: f"a whole number{bound}, not {text[:40]!r}"})
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= largest:
+        raise ApiError(400, "bad parameter",
+                       {"limit": f"a whole number from 1 to {largest}, not {text[:40]!r}"})
     return int(text)
 
 
 def _batch_id(value: Any) -> int | None:
-    return _number("batch_id", value)
+    return row_id(value, "batch_id")
 
 
 def _batch_search() -> tuple[BatchSearch, int | None, int]:
@@ -90,14 +89,14 @@ def _batch_search() -> tuple[BatchSearch, int | None, int]:
                          args.get("school_code", "").strip() or None,
                          args.get("grade", "").strip() or None,
                          args.get("status", "").strip() or None, day)
-    return (search, _number("before", args.get("before")),
-            _number("limit", args.get("limit"), largest=MAX_BATCH_PAGE) or BATCH_PAGE)
+    return (search, row_id(args.get("before"), "before"),
+            _limit(args.get("limit"), MAX_BATCH_PAGE) or BATCH_PAGE)
 
 
 @bp.get("/capture")
 @require_role(*STAFF)
 def batches() -> str:
-    search, before, _limit = _batch_search()  # a bad search is refused here, not by the poll
+    search, before, _ = _batch_search()  # a bad search is refused here, not by the poll
     query = {k: v for k, v in request.args.items() if k != "before" and v}
     return render_template("capture/batches.html", title="Batches", search=search,
                            api=url_for("capture.api_batches", **request.args),
@@ -187,9 +186,13 @@ def page_image(page_id: int, size: str) -> Response:
 @bp.get("/capture/pages/<int:page_id>/original")
 @require_role(*STAFF)
 def page_original(page_id: int) -> Response:
-    """The page's file exactly as received."""
+    """The page's file exactly as received, when it is an image the store wrote."""
     page = db_session().get(Page, page_id) or abort(404)
-    return Response(image_store().get(page.image_sha256), mimetype="application/octet-stream",
+    original = stored_original(page.image_sha256)
+    if original is None:
+        abort(404, description=f"page {page_id}'s file is not an image: it is not served")
+    data, mimetype = original
+    return Response(data, mimetype=mimetype,
                     headers={"Content-Disposition": f"attachment; filename=page-{page_id}"})
 
 
@@ -198,8 +201,8 @@ def _queue() -> tuple[QueueFilter, dict[str, Any]]:
     args = request.args
     where = QueueFilter(args.get("state", "open"), args.get("code") or None,
                         _batch_id(args.get("batch_id")))
-    found = queue_page(db_session(), where, _number("before", args.get("before")),
-                       _number("limit", args.get("limit"), largest=MAX_QUEUE_PAGE) or QUEUE_PAGE)
+    found = queue_page(db_session(), where, row_id(args.get("before"), "before"),
+                       _limit(args.get("limit"), MAX_QUEUE_PAGE) or QUEUE_PAGE)
     return where, {
         "exceptions": [_exception_json(e, p) for e, p in found.rows], "total": found.total,
         "codes": found.codes, "next_before": found.next_before}
@@ -210,7 +213,7 @@ def _exception_json(e, p: Page | None) -> dict[str, Any]:
             "resolution": e.resolution, "note": e.note, "resolved_by": e.resolved_by,
             "batch_id": e.batch_id if e.batch_id is not None else (p.batch_id if p else None),
             "page": _page_json(p) if p else None,
-            "actions": list(PAGE_ACTIONS if p else BATCH_ACTIONS)}
+            "actions": list(actions_of(e))}
 
 
 @bp.get("/capture/exceptions")
@@ -234,9 +237,11 @@ def api_exceptions() -> Response:
 
 def _resolve(exception_ids: list[int], values: dict[str, Any]) -> int:
     session = db_session()
+    note = str(values.get("note", ""))
+    fit_columns(CaptureException, note=note)
     try:
         done = resolve_many(session, exception_ids, str(values.get("action", "")),
-                            current_user(), note=str(values.get("note", "")),
+                            current_user(), note=note,
                             batch_id=_batch_id(values.get("batch_id")))
     except ApiError:
         session.rollback()  # all or none
@@ -262,7 +267,7 @@ def exception_resolve(exception_id: int) -> Response:
 @bp.post("/capture/exceptions/resolve")
 @require_role(*STAFF)
 def exceptions_resolve() -> Response:
-    ids = [_number("ids", v) for v in request.form.getlist("ids")]
+    ids = [row_id(v, "ids") for v in request.form.getlist("ids")]
     _resolve([i for i in ids if i is not None], request.form)
     return _back_to_queue()
 
@@ -285,7 +290,10 @@ def api_exceptions_resolve() -> Response:
     ids = values.get("ids")
     if not isinstance(ids, list):
         raise ApiError(400, "bad parameter", {"ids": "a list of exception ids"})
-    return jsonify(ok=True, resolved=_resolve([_number("ids", i) for i in ids], values))
+    chosen = [row_id(i, "ids") for i in ids]
+    if None in chosen:
+        raise ApiError(400, "bad parameter", {"ids": "exception ids, none of them empty"})
+    return jsonify(ok=True, resolved=_resolve(chosen, values))
 
 
 @bp.get("/capture/upload")
@@ -296,9 +304,10 @@ def upload() -> str:
 
 
 def _take_upload() -> Upload:
-    files = [(f.read(), f.filename) for f in request.files.getlist("files") if f.filename]
+    files = [ScannerFile(f.filename, f.read) for f in request.files.getlist("files")
+             if f.filename]
     return take_upload(db_session(), files, _batch_id(request.form.get("batch_id")),
-                       current_user().username)
+                       current_user())
 
 
 @bp.post("/capture/upload")
@@ -327,7 +336,7 @@ def api_upload() -> tuple[Response, int]:
     summary = _take_upload()
     total = summary.total
     return jsonify(files=total.files, pages=total.pages, new=total.new,
-                   problems=total.problems, feed_id=summary.feed_id,
+                   problems=total.problems, refused=total.refused, feed_id=summary.feed_id,
                    batches=[{"id": b["id"], "batch_code": b["batch_code"],
                              "code_reused_by": b["code_reused_by"]} for b in summary.batches],
                    taken=[{"name": f.name, "pages": f.pages, "new": f.new,
@@ -344,7 +353,8 @@ def _feed_detail(feed_id: int) -> dict[str, Any]:
                                                Page.batch_id.is_(None))
                             .order_by(Page.seq)).all()
     return {"feed": {"id": feed.id, "key": feed.key, "source": feed.source,
-                     "name": feed_label(feed.key, feed.source, feed.created_at),
+                     "name": feed_label(feed.key, feed.source, feed.fed_by, feed.created_at),
+                     "fed_by": feed.fed_by,
                      "ended": feed.ended},
             "pages": [_page_json(p) for p in pages]}
 

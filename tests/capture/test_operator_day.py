@@ -107,10 +107,11 @@ def test_the_queue_pages_past_500_by_keyset_and_filters_by_code_and_batch(
     screen = client.get(f"/capture/exceptions?code=file&before={seen[100]['id']}")
     text = screen.get_data(as_text=True)
     assert "<b>530</b> open exceptions of file" in text and "Older exceptions" in text
-    for bad in ("before=%C2%B2", "before=99999999999999999999999", "limit=501", "batch_id=x",
-                "state=lost"):
+    for bad, status in (("before=%C2%B2", 422), ("before=99999999999999999999999", 422),
+                        ("batch_id=x", 422), ("limit=501", 400), ("limit=0", 400),
+                        ("state=lost", 400)):
         response = client.get(f"/api/capture/exceptions?{bad}")
-        assert response.status_code == 400, bad
+        assert response.status_code == status, bad
 
 
 def test_several_exceptions_resolved_in_one_action_each_audited(
