@@ -16,7 +16,14 @@ lithocode_mismatch    a page whose lithocode differs from the pages scanned with
                       pages of different forms under one lithocode
 lithocode_unread      a page whose lithocode could not be read (key it from the
                       eye-readable digits); it joins no document until keyed
+batch_code_reused     the batch's header carries a batch code another batch was
+                      opened under (a header sheet fed twice, or two batches
+                      printed with one code); on both batches
 ====================  ==========================================================
+
+A lithocode whose page numbers are found more than once stands for as many
+documents as its most repeated page (two documents printed with one
+lithocode are two documents for the header's count).
 """
 
 from __future__ import annotations
@@ -56,11 +63,20 @@ class DocumentPlan:
     def missing(self) -> list[int]:
         return [n for n in range(1, self.pages_expected + 1) if not self.numbers[n]]
 
+    def copies(self) -> int:
+        """How many paper documents carry this lithocode: the most times one
+        of its page numbers was found."""
+        return max(self.numbers.values(), default=1)
+
 
 @dataclass(frozen=True)
 class Plan:
     documents: dict[str, DocumentPlan]
     conditions: list[Condition]
+
+    def documents_found(self) -> int:
+        """Paper documents found, for the header's count (:meth:`DocumentPlan.copies`)."""
+        return sum(doc.copies() for doc in self.documents.values())
 
 
 def plan_batch(pages: list[PageFacts], page_counts: dict[str, int]) -> Plan:

@@ -175,7 +175,8 @@ def _assemble(session: Session, batch: Batch) -> int:
             docs[page.lithocode] = session.get(Document, page.document_id)
         page.document_id = docs[page.lithocode].id
     session.execute(delete(DocumentCondition).where(DocumentCondition.batch_id == batch.id))
-    conditions = plan.conditions + _duplicates_elsewhere(session, batch.id, set(plan.documents))
+    conditions = (plan.conditions + _duplicates_elsewhere(session, batch.id, set(plan.documents))
+                  + _code_reused(session, batch))
     for c in conditions:
         doc = docs.get(c.lithocode)
         session.add(DocumentCondition(batch_id=batch.id, document_id=doc.id if doc else None,
@@ -184,7 +185,7 @@ def _assemble(session: Session, batch: Batch) -> int:
     for litho, doc in docs.items():
         doc.status = ("empty" if litho not in plan.documents
                       else "edit" if litho in flagged else "complete")
-    return len(plan.documents)
+    return plan.documents_found()
 
 
 def _duplicates_elsewhere(session: Session, batch_id: int, lithocodes: set[str]
@@ -196,14 +197,39 @@ def _duplicates_elsewhere(session: Session, batch_id: int, lithocodes: set[str]
     rows = session.execute(select(Document.id, Document.lithocode, Document.batch_id).where(
         Document.lithocode.in_(lithocodes), Document.batch_id != batch_id)).all()
     for doc_id, _litho, other in rows:
-        detail = f"lithocode also in batch {batch_id}"
-        known = select(DocumentCondition.id).where(DocumentCondition.document_id == doc_id,
-                                                   DocumentCondition.detail == detail)
-        if session.scalar(known) is None:
-            session.add(DocumentCondition(batch_id=other, document_id=doc_id,
-                                          code="duplicate_lithocode", detail=detail))
+        _mark_other(session, other, doc_id, "duplicate_lithocode",
+                    f"lithocode also in batch {batch_id}")
+    session.execute(update(Document).where(Document.id.in_([r[0] for r in rows]),
+                                           Document.status != "empty").values(status="edit"))
     return [Condition("duplicate_lithocode", f"lithocode also in batch {other}", litho)
             for _doc_id, litho, other in rows]
+
+
+def _code_reused(session: Session, batch: Batch) -> list[Condition]:
+    """batch_code_reused conditions when other batches carry this batch's
+    code; each of those gets the condition too."""
+    if not batch.batch_code:
+        return []
+    others = list(session.scalars(select(Batch.id).where(
+        Batch.batch_code == batch.batch_code, Batch.id != batch.id).order_by(Batch.id)))
+    for other in others:
+        _mark_other(session, other, None, "batch_code_reused",
+                    f"batch code {batch.batch_code} is also used by batch {batch.id}")
+    return [Condition("batch_code_reused",
+                      f"batch code {batch.batch_code} is also used by batch {other}")
+            for other in others]
+
+
+def _mark_other(session: Session, batch_id: int, document_id: int | None, code: str,
+                detail: str) -> None:
+    """Add a condition found while assembling another batch, once."""
+    known = select(DocumentCondition.id).where(DocumentCondition.batch_id == batch_id,
+                                               DocumentCondition.document_id == document_id,
+                                               DocumentCondition.code == code,
+                                               DocumentCondition.detail == detail)
+    if session.scalar(known) is None:
+        session.add(DocumentCondition(batch_id=batch_id, document_id=document_id, code=code,
+                                      detail=detail))
 
 
 def _reconcile(session: Session, batch: Batch, found: int) -> None:

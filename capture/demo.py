@@ -4,13 +4,19 @@ the tests and the pipeline benchmark; and the demo's capture step.
 A batch folder holds the header sheet's file first (``0000_header.<ext>``),
 then the documents' pages in feeding order (shuffled when asked), each a file
 named so that name order is feeding order.
+
+The demo's day has what a real day brings (:func:`demo_specs`,
+:func:`write_demo_problems`): a header whose count disagrees, a page fed
+before any header, an unreadable (torn) file, a lithocode found in two
+batches, and a multigrid last name.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import click
 import numpy as np
@@ -36,6 +42,10 @@ class BatchSpec:
     image_format: str = "jpg"
     shuffle: bool = False
     declared: int | None = None
+    forced: dict[str, dict[str, list[str]]] | None = field(default=None, hash=False)
+    """Values forced per field and key, document by document (``"*"`` a
+    double mark): ``{"last_name": {"2": ["*"]}}`` double-grids column 2 of
+    the first document's last name."""
 
 
 @dataclass
@@ -63,6 +73,8 @@ def write_batch(folder: Path, spec: BatchSpec, forms: dict[str, Form] | None = N
     header = write_header(folder, spec, forms)
     deck = generate_deck(forms[spec.form_id], spec.count, seed=spec.seed, effects=spec.effects,
                          first_lithocode=spec.first_lithocode, image_format=spec.image_format)
+    if spec.forced:
+        deck = replace(deck, plan=spec.forced)
     pages = [(doc.truth, page) for doc in deck.documents() for page in doc.pages]
     order = np.random.default_rng([spec.seed, 7]).permutation(len(pages)) if spec.shuffle \
         else range(len(pages))
@@ -94,13 +106,42 @@ def write_header(folder: Path, spec: BatchSpec, forms: dict[str, Form]) -> PageS
 
 def demo_specs(forms: dict[str, Form]) -> list[BatchSpec]:
     """One batch of every document form, typical effects, pages in feeding order
-    except the answer folder's (slit and shuffled)."""
+    except the answer folder's (slit and shuffled); with a day's problems: the
+    answer folder's header declares one document more than it holds, the
+    end-of-course sheets' first student double-grids a letter of the last
+    name, and one more batch holds a document printed with the lithocode of
+    the answer folder batch's first."""
     headers = header_form_ids(forms)
     specs = []
     for n, form_id in enumerate(sorted(set(forms) - headers)):
-        specs.append(BatchSpec(form_id, 3 if len(forms[form_id].pages) > 2 else 4, seed=100 + n,
-                               first_lithocode=1000 * (n + 1), shuffle=n == 0))
+        count = 3 if len(forms[form_id].pages) > 2 else 4
+        specs.append(BatchSpec(form_id, count, seed=100 + n, first_lithocode=1000 * (n + 1),
+                               shuffle=n == 0, declared=count + 1 if n == 0 else None,
+                               forced=MULTIGRID_NAME if form_id == MULTIGRID_FORM else None))
+    first = specs[0]
+    specs.append(BatchSpec(first.form_id, 1, seed=150, first_lithocode=first.first_lithocode))
     return specs
+
+
+MULTIGRID_FORM = "eoc_answer_sheet"
+MULTIGRID_NAME = {"last_name": {"2": ["*"]}}
+"""The demo's multigrid: the second letter of a last name marked twice."""
+
+
+def write_demo_problems(out: Path, forms: dict[str, Form]) -> dict[str, Any]:
+    """The demo's files that are wrong on their own, beside its batches: a page
+    fed before any header (first in the feed) and a torn JPEG (half a file)
+    in the first batch. Returns what was written (file names)."""
+    early = out / "batch00-fed-before-header" / "0001.jpg"
+    torn = out / "batch01-torn" / "0500_torn.jpg"
+    if not early.exists() or not torn.exists():
+        deck = generate_deck(forms["demographic_intake"], 1, seed=190, first_lithocode=9000,
+                             image_format="jpg")
+        page = next(deck.documents()).pages[0].data()
+        for path, data in ((early, page), (torn, page[: len(page) // 2])):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+    return {"fed_before_header": early.name, "torn": torn.name}
 
 
 def run_demo(out_dir: Path | None = None) -> None:
@@ -115,6 +156,7 @@ def run_demo(out_dir: Path | None = None) -> None:
         if not (folder / "truth.json").exists():
             click.echo(f"generating batch {n}: {spec.count} documents of {spec.form_id}")
             write_batch(folder, spec, forms)
+    write_demo_problems(out, forms)
     files = scanner_files([out])
     with click.progressbar(length=len(files), label="ingesting demo scans") as bar:
         total = ingest_files(files, "demo", on_file=lambda _p, _c: bar.update(1))

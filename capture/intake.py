@@ -271,16 +271,17 @@ def _on_disk(path: Path, max_bytes: int) -> ScannerFile:
 
 
 def take_upload(files: Sequence[ScannerFile], user: User, batch_id: int | None = None
-                ) -> IntakeCount:
+                ) -> tuple[Taken, IntakeCount]:
     """A browser upload: its files (in name order) as a feed of their own, ended at once,
-    and audited (``capture.upload``, by ``user``)."""
+    and audited (``capture.upload``, by ``user``); returns what each file gave (in name
+    order) and the total."""
     feed = FeedSource(f"upload:{uuid.uuid4()}", "upload", user.username)
     taken = take_files(image_store(), feed, sorted(files, key=lambda f: f.name), batch_id)
     total = IntakeCount()
     for counted in taken.counts:
         total.add(counted)
     finish_run(taken.feed_id, user, "capture.upload", total)
-    return total
+    return taken, total
 
 
 def finish_run(feed_id: int | None, actor: User | str, action: str, total: IntakeCount,

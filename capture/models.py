@@ -51,7 +51,7 @@ class Batch(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     header_page_id: Mapped[int] = mapped_column(
         ForeignKey("page.id", use_alter=True), unique=True)
-    batch_code: Mapped[str | None] = mapped_column(String(40))
+    batch_code: Mapped[str | None] = mapped_column(String(40), index=True)
     district_code: Mapped[str] = mapped_column(String(20), default="")
     school_code: Mapped[str] = mapped_column(String(20), default="")
     grade: Mapped[str] = mapped_column(String(10), default="")
@@ -60,7 +60,7 @@ class Batch(Base):
     status: Mapped[str] = mapped_column(String(12), default="open")
     documents_found: Mapped[int | None]
     count_status: Mapped[str | None] = mapped_column(String(12))
-    created_at: Mapped[datetime] = mapped_column(Stamp, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(Stamp, default=utcnow, index=True)
     closed_at: Mapped[datetime | None] = mapped_column(Stamp)
 
 

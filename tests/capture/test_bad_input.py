@@ -43,7 +43,7 @@ def bad_batch(tmp_path_factory):
 
     folder = tmp_path_factory.mktemp("scans") / "bad"
     truth = write_batch(folder, BatchSpec(FORM, 2, seed=31, first_lithocode=800, effects="none",
-                                          declared=3))
+                                          declared=4))
     upright = Image.open(folder / "0001.jpg")
     upright.rotate(180).save(folder / "0001.jpg", "JPEG", quality=92, dpi=(300, 300))
     write_document(folder, "0000_a_stray", 32, 900)     # fed before the header
@@ -85,9 +85,10 @@ def test_bad_input_is_excepted_and_the_batch_goes_on(ctx, bad_batch):
         ("0206_no_images.pdf", "file"), ("0207_bomb.png", "file"), (None, "count_mismatch")}
     assert found[("0203_empty.tif", "file")] == "empty file"
     assert "too large" in found[("0207_bomb.png", "file")]
-    assert found[(None, "count_mismatch")] == "the header declares 3 documents, 2 found"
+    # the duplicate is a third paper document: counted, and flagged
+    assert found[(None, "count_mismatch")] == "the header declares 4 documents, 3 found"
     assert (turned.status, turned.rotated, turned.page_number) == ("read", True, 1)
-    assert (batch.declared_count, batch.documents_found, batch.count_status) == (3, 2, "mismatch")
+    assert (batch.declared_count, batch.documents_found, batch.count_status) == (4, 3, "mismatch")
     assert sorted(documents) == bad_batch.lithocodes
     assert (documents[bad_batch.lithocodes[0]].id, "duplicate_lithocode") in conditions
     assert documents[bad_batch.lithocodes[1]].status == "complete"

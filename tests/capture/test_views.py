@@ -28,7 +28,11 @@ def test_uploaded_bad_files_are_exceptions_an_operator_resolves(ctx, client, ope
     headers = csrf_headers(client)
     response = upload(client, headers, [("b.tif", b"not a scan"), ("a.tif", b"")])
     assert response.status_code == 201
-    assert response.get_json() == {"files": 2, "pages": 2, "new": 2, "problems": 2}
+    body = response.get_json()
+    assert {k: body[k] for k in ("files", "pages", "new", "problems")} == {
+        "files": 2, "pages": 2, "new": 2, "problems": 2}
+    assert [(f["name"], f["new"], [p["code"] for p in f["problems"]]) for f in body["taken"]] == [
+        ("a.tif", 1, ["file"]), ("b.tif", 1, ["file"])]
     listed = client.get("/api/capture/exceptions").get_json()["exceptions"]
     assert [e["page"]["source"] for e in listed] == ["b.tif", "a.tif"]
     assert listed[1]["reason"] == "empty file"
