@@ -6,7 +6,7 @@ a season's tens of thousands of batches, those lookups (one per batch shown)
 and searches need indexes.
 
 Revision ID: 0106_operator
-Revises: 0105_intake
+Revises: 0104_station_security
 Create Date: 2026-12-01
 """
 
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0106_operator"
-down_revision: str | Sequence[str] | None = "0105_intake"
+down_revision: str | Sequence[str] | None = "0104_station_security"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
