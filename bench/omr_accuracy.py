@@ -33,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from omr.decisions import CLASSES, MULTIPLE, OMIT, REVIEW_FLAGS, level_class  # noqa: E402
 from omr.image_io import decode  # noqa: E402
+from omr.levels import TemplateCache  # noqa: E402
 from omr.read import read_page  # noqa: E402
 from omr.record import KeyRead, MarkRecord  # noqa: E402
 from sample_sheets.deck import generate_deck  # noqa: E402
@@ -44,6 +45,7 @@ DECK_DOCS = 6
 """Documents per random deck (one task of the pool)."""
 
 _forms: dict[str, Form] = {}
+_templates = TemplateCache()
 
 
 @dataclass
@@ -81,10 +83,11 @@ def read(image: np.ndarray, name: str, reduce: int) -> MarkRecord:
     """Read a page in memory, or as a half-size JPEG decode when ``reduce`` is 2
     (bitonal pages, stored as TIFF G4, are always read at full size)."""
     if reduce == 1 or np.isin(image[::16, ::16], (0, 255)).all():
-        return read_page(image, _forms, name=name)
+        return read_page(image, _forms, name=name, templates=_templates)
     data = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 90])[1].tobytes()
     decoded = decode(data, reduce=reduce)
-    return read_page(decoded.pages[0], _forms, name=name, scale=decoded.scale)
+    return read_page(decoded.pages[0], _forms, name=name, scale=decoded.scale,
+                     templates=_templates)
 
 
 def run_deck(task: tuple[str, str, int, bool, str, int]) -> Tally:

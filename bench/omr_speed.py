@@ -26,6 +26,7 @@ from PIL import Image
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from omr.image_io import decode  # noqa: E402
+from omr.levels import TemplateCache  # noqa: E402
 from omr.read import read_page  # noqa: E402
 from sample_sheets.deck import generate_deck  # noqa: E402
 from sample_sheets.loader import load_forms  # noqa: E402
@@ -68,16 +69,17 @@ def pages(forms: dict, per_form: int, dpi: int) -> list[np.ndarray]:
     return out
 
 
-def measure(forms: dict, images: list[np.ndarray], fmt: str, repeat: int) -> dict:
+def measure(forms: dict, templates: TemplateCache, images: list[np.ndarray], fmt: str,
+            repeat: int) -> dict:
     reduce = 2 if fmt == "jpeg/2" else 1
     decode_s, read_s, ratios, statuses = [], [], [], []
     for image in images:
         data = encode(image, fmt)
         d, decoded = timed(lambda data=data: decode(data, reduce=reduce), repeat)
         page, scale = decoded.pages[0], decoded.scale
-        read_page(page, forms, scale=scale)  # templates warm
-        r, record = timed(lambda page=page, scale=scale: read_page(page, forms, scale=scale),
-                          repeat)
+        read_page(page, forms, scale=scale, templates=templates)  # templates warm
+        r, record = timed(lambda page=page, scale=scale: read_page(
+            page, forms, scale=scale, templates=templates), repeat)
         decode_s.append(d)
         read_s.append(r)
         ratios.append(r / d)
@@ -95,13 +97,13 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=2, help="pages per form")
     parser.add_argument("--repeat", type=int, default=7)
     args = parser.parse_args()
-    forms = load_forms()
+    forms, templates = load_forms(), TemplateCache()
     print(f"{'dpi':>4} {'format':8} {'pages':>5} {'decode ms':>10} {'read ms':>8} "
           f"{'read/decode':>11} {'worst':>6} {'pages/s/core':>13} {'ok':>4}")
     for dpi in (300, 200):
         images = pages(forms, args.pages, dpi)
         for fmt in FORMATS:
-            m = measure(forms, images, fmt, args.repeat)
+            m = measure(forms, templates, images, fmt, args.repeat)
             print(f"{dpi:4d} {fmt:8} {m['n']:5d} {m['decode_ms']:10.1f} {m['read_ms']:8.1f} "
                   f"{m['ratio']:11.2f} {m['worst_ratio']:6.2f} {m['pages_s']:13.1f} "
                   f"{m['ok']:4d}", flush=True)

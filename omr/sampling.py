@@ -7,6 +7,8 @@ turn are applied to the stencil instead of to the image.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from omr.registration import Registration
@@ -46,8 +48,90 @@ def sample(image: np.ndarray, reg: Registration, centres_in: np.ndarray,
 
 
 def paper_level(sparse: np.ndarray) -> float:
-    """The page's paper gray level (0–255): the median of a sparse sample of
-    its pixels (e.g. every 16th row and column), since paper covers most of
-    any answer document."""
+    """The page's paper gray level, the median of a sparse sample of its pixels.
+
+    Paper covers most of any answer document, so the median of every 16th row
+    and column is the paper.
+
+    Parameters
+    ----------
+    sparse : (rows, cols) uint8 ndarray
+        A sparse sample of the page's pixels.
+
+    Returns
+    -------
+    float
+        Gray level, 0–255.
+    """
     counts = np.cumsum(np.bincount(sparse.ravel(), minlength=256))
     return float(np.searchsorted(counts, counts[-1] / 2))
+
+
+SURFACE_BLOCK = 8
+"""Side, in sparse samples, of the blocks whose median gray is one paper
+measurement (8 × 16 px: about 0.43 in at 300 dpi)."""
+SURFACE_TRIM = 3.0
+"""Blocks further than this many robust sigmas from the fitted surface (ink
+over most of the block: a barcode, a label, handwriting) are left out of the fit."""
+
+
+@dataclass(frozen=True)
+class PaperSurface:
+    """The page's paper gray level at every place: a quadratic in the image
+    coordinates (uneven illumination is a gradient plus a vignette; both are
+    quadratic or flatter across a page).
+
+    ``coefficients`` (6,) float64 multiply 1, u, v, u², uv, v² where u, v are
+    the image x, y scaled to −1…1 over ``size`` (cols, rows) pixels.
+    """
+
+    coefficients: np.ndarray
+    size: tuple[int, int]
+
+    def at(self, xy_px: np.ndarray) -> np.ndarray:
+        """Paper gray (n,) float64 at image points ``xy_px`` (n, 2), pixels."""
+        return _quadratic_terms(np.asarray(xy_px, float), self.size) @ self.coefficients
+
+
+def _quadratic_terms(xy_px: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    u = 2 * xy_px[:, 0] / max(size[0], 1) - 1
+    v = 2 * xy_px[:, 1] / max(size[1], 1) - 1
+    return np.column_stack([np.ones_like(u), u, v, u * u, u * v, v * v])
+
+
+def paper_surface(sparse: np.ndarray, step: int, size: tuple[int, int]) -> PaperSurface:
+    """Fit the page's paper surface to the medians of blocks of a sparse sample.
+
+    Parameters
+    ----------
+    sparse : (rows, cols) uint8 ndarray
+        Every ``step``-th pixel of the page in both directions.
+    step : int
+        The sampling pitch, image pixels.
+    size : (int, int)
+        The image's (cols, rows), pixels.
+
+    Returns
+    -------
+    PaperSurface
+        Fitted by least squares to the block medians, three times, each time
+        leaving out the blocks further than SURFACE_TRIM robust sigmas (at
+        least 2 gray levels) from the previous fit.
+    """
+    b = SURFACE_BLOCK
+    rows, cols = (sparse.shape[0] // b) * b, (sparse.shape[1] // b) * b
+    blocks = sparse[:rows, :cols].reshape(rows // b, b, cols // b, b).swapaxes(1, 2)
+    medians = np.median(blocks.reshape(rows // b, cols // b, b * b), axis=2).ravel()
+    gy, gx = np.mgrid[0:rows // b, 0:cols // b]
+    centres = (np.column_stack([gx.ravel(), gy.ravel()]) * b + (b - 1) / 2) * step
+    terms = _quadratic_terms(centres, size)
+    keep = np.ones(len(medians), bool)
+    coefficients = np.array([float(np.median(medians)), 0, 0, 0, 0, 0])
+    for _ in range(3):
+        if keep.sum() < 12:
+            break
+        coefficients, *_ = np.linalg.lstsq(terms[keep], medians[keep], rcond=None)
+        residual = medians - terms @ coefficients
+        sigma = max(1.4826 * float(np.median(np.abs(residual[keep]))), 2.0 / SURFACE_TRIM)
+        keep = np.abs(residual) <= SURFACE_TRIM * sigma
+    return PaperSurface(coefficients, size)
