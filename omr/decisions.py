@@ -25,9 +25,21 @@ CLASSES = ("blank", "erased", "light", "mark")
 
 
 def level_class(level: int, t: MarkThresholds) -> str:
-    """The class of a reported level under a form's thresholds: blank below
-    ``erasure_from``, erased below ``count_from``, light up to
-    ``light_at_or_below``, mark above."""
+    """The class of a reported level under a form's thresholds.
+
+    Parameters
+    ----------
+    level : int
+        A reported level, 0–15.
+    t : MarkThresholds
+        The form's thresholds.
+
+    Returns
+    -------
+    str
+        One of CLASSES: "blank" below ``erasure_from``, "erased" below
+        ``count_from``, "light" up to ``light_at_or_below``, "mark" above.
+    """
     if level < t.erasure_from:
         return "blank"
     if level < t.count_from:

@@ -47,8 +47,25 @@ class Identified:
 
 def strip_darkness(image: np.ndarray, reg: Registration, strip: PageIdStrip,
                    paper: float) -> np.ndarray:
-    """Darkness (0 paper … 1 printed black) of each page-id cell, shape (cells,),
-    measured over the middle half of each cell."""
+    """Darkness of each page-id cell, measured over the middle half of the cell.
+
+    Parameters
+    ----------
+    image : (rows, cols) uint8 ndarray
+        The page, gray.
+    reg : Registration
+        Form inches → image pixels.
+    strip : PageIdStrip
+        The strip's geometry.
+    paper : float
+        The paper gray level (0–255) at the strip.
+
+    Returns
+    -------
+    (cells,) float ndarray
+        0 paper … 1 printed black; 0.5 for every cell when the strip is not
+        wholly on the image.
+    """
     centres = np.array(strip.centres())
     stencil = grid_stencil(strip.cell_w_in / 2, strip.cell_h_in / 2, 0.01, ellipse=False)
     values, inside = sample(image, reg, centres, stencil)
@@ -59,8 +76,19 @@ def strip_darkness(image: np.ndarray, reg: Registration, strip: PageIdStrip,
 
 def read_strip(image: np.ndarray, reg: Registration, strip: PageIdStrip,
                paper: float) -> tuple[int, int] | None:
-    """(form code, page number) from the strip, or None when any cell is
-    unclear or the bits are not a valid id."""
+    """The page id the strip carries.
+
+    Parameters
+    ----------
+    image, reg, strip, paper
+        As for :func:`strip_darkness`.
+
+    Returns
+    -------
+    (int, int) or None
+        (form code, page number); None when any cell is unclear (darkness
+        between CELL_CLEAR and 1 − CELL_CLEAR) or the bits are not a valid id.
+    """
     dark = strip_darkness(image, reg, strip, paper)
     if np.any((dark > CELL_CLEAR) & (dark < 1 - CELL_CLEAR)):
         return None
@@ -78,10 +106,8 @@ def identify(image: np.ndarray, forms: dict[str, Form], paper: PaperSurface,
 
     Parameters
     ----------
-    image : (rows, cols) uint8 ndarray
-        The page, gray.
-    forms : dict of str to Form
-        The known forms by id.
+    image, forms
+        The page and the known forms, as for :func:`omr.read.read_page`.
     paper : PaperSurface
         The page's paper gray level.
     templates : TemplateCache

@@ -87,8 +87,21 @@ class PageTemplate:
 
 
 def build_template(page: Page, blank: np.ndarray) -> PageTemplate:
-    """Stencils and ink-free weights for every bubble of ``page`` from ``blank``,
-    the blank page rendered at TEMPLATE_DPI (uint8 gray, 255 paper)."""
+    """Everything about a page's bubbles that does not depend on the scan.
+
+    Parameters
+    ----------
+    page : Page
+        The page definition.
+    blank : (rows, cols) uint8 ndarray
+        The blank page rendered at TEMPLATE_DPI (255 paper).
+
+    Returns
+    -------
+    PageTemplate
+        Stencils and ink-free weights for every bubble, the record's boxes
+        (inches), and the printed-ink points that confirm a registration.
+    """
     ink = _ink_mask(blank)
     arr = page.bubble_array
     groups = []
@@ -178,10 +191,8 @@ def bubble_levels(image: np.ndarray, reg: Registration, template: PageTemplate,
 
     Parameters
     ----------
-    image : (rows, cols) uint8 ndarray
-        The page, gray.
-    reg : Registration
-        Form inches → image pixels.
+    image, reg
+        The page and its registration, as for :func:`omr.sampling.sample`.
     template : PageTemplate
         The page's bubble stencils and ink-free weights.
     paper : PaperSurface

@@ -172,7 +172,20 @@ def _square_blobs(binary: np.ndarray, side: float) -> list[tuple[float, float]]:
 
 
 def nominal_px_per_in(image: np.ndarray, page: Page) -> float:
-    """Pixels per inch if the scan holds exactly the page, from the image width."""
+    """Pixels per inch if the scan holds exactly the page, from the image width.
+
+    Parameters
+    ----------
+    image : (rows, cols) ndarray
+        The page.
+    page : Page
+        The page geometry.
+
+    Returns
+    -------
+    float
+        ``cols`` / the page's width in inches.
+    """
     return image.shape[1] / page.width_in
 
 

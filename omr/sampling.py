@@ -15,8 +15,22 @@ from omr.registration import Registration
 
 
 def grid_stencil(w_in: float, h_in: float, step_in: float, ellipse: bool) -> np.ndarray:
-    """Offsets (k, 2), inches, of a grid with pitch ``step_in`` centred on 0,
-    covering a ``w_in`` × ``h_in`` rectangle or the ellipse inscribed in it."""
+    """Offsets of a grid of points covering a rectangle or its inscribed ellipse.
+
+    Parameters
+    ----------
+    w_in, h_in : float
+        The rectangle's width and height, inches.
+    step_in : float
+        The grid's pitch, inches.
+    ellipse : bool
+        Keep only the points inside the inscribed ellipse.
+
+    Returns
+    -------
+    (k, 2) float64 ndarray
+        Offsets (x, y), inches, centred on 0.
+    """
     xs = np.arange(-w_in / 2 + step_in / 2, w_in / 2, step_in)
     ys = np.arange(-h_in / 2 + step_in / 2, h_in / 2, step_in)
     gx, gy = np.meshgrid(xs - xs.mean(), ys - ys.mean())
@@ -29,12 +43,26 @@ def grid_stencil(w_in: float, h_in: float, step_in: float, ellipse: bool) -> np.
 
 def sample(image: np.ndarray, reg: Registration, centres_in: np.ndarray,
            stencil_in: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Gray values under a stencil at each centre.
+    """Gray values under a stencil at each centre, without warping the image.
 
-    ``centres_in`` (n, 2) and ``stencil_in`` (k, 2) are inches in form
-    coordinates. Returns the values, uint8 (n, k), and a bool (n,) mask that is
-    False where any stencil point fell outside the image (those rows hold the
-    nearest edge pixels and must not be trusted).
+    Parameters
+    ----------
+    image : (rows, cols) uint8 ndarray
+        The page, gray.
+    reg : Registration
+        Form inches → image pixels; its linear part maps the stencil.
+    centres_in : (n, 2) float ndarray
+        Centres, form inches.
+    stencil_in : (k, 2) float ndarray
+        Offsets around each centre, form inches.
+
+    Returns
+    -------
+    values : (n, k) uint8 ndarray
+        The gray at each stencil point (nearest pixel).
+    inside : (n,) bool ndarray
+        False where any stencil point fell outside the image (those rows hold
+        the nearest edge pixels and must not be trusted).
     """
     rows, cols = image.shape
     centres = np.rint(reg.to_px(centres_in)).astype(np.int64)
