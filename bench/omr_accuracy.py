@@ -1,12 +1,13 @@
 """OMR accuracy on generated test decks (BENCHMARKS.md, "OMR and barcodes").
 
 Reads decks of every shipped form at every effect level (a coverage deck with no
-effects, random decks with typical and harsh effects) against their truth and
-prints: items decided correctly or flagged, every unflagged misread, the item
+effects, random decks with typical, harsh and worst effects) against their truth
+and prints: items decided correctly or flagged, every unflagged misread, the item
 and bubble-class confusion tables, changed-answer recall and precision, the
-bubbles listed as erased on bitonal pages by truth class, and the lithocode
-read rate. Unflagged misreads are also written, with the page
-image, under --out.
+bubbles listed as erased on bitonal pages by truth class, the lithocode read
+rate, and every refused form page with its code and the number of registration
+marks the truth puts on the image. Unflagged misreads are also written, with the
+page image, under --out.
 
     python bench/omr_accuracy.py [--items 60000] [--workers 2] [--out var/omr_accuracy]
                                  [--reduce 2]
@@ -40,7 +41,7 @@ from sample_sheets.deck import generate_deck  # noqa: E402
 from sample_sheets.loader import load_forms  # noqa: E402
 from sample_sheets.model import Form  # noqa: E402
 
-EFFECTS = ("none", "typical", "harsh")
+EFFECTS = ("none", "typical", "harsh", "worst")
 DECK_DOCS = 6
 """Documents per random deck (one task of the pool)."""
 
@@ -60,12 +61,13 @@ class Tally:
     pages: Counter = field(default_factory=Counter)
     litho: Counter = field(default_factory=Counter)
     codes: Counter = field(default_factory=Counter)
+    refused: Counter = field(default_factory=Counter)
     misreads: list = field(default_factory=list)
     read_s: float = 0.0
 
     def add(self, other: Tally) -> None:
         for name in ("items", "confusion", "classes", "changed", "bitonal_erased", "pages",
-                     "litho", "codes"):
+                     "litho", "codes", "refused"):
             getattr(self, name).update(getattr(other, name))
         self.misreads += other.misreads
         self.read_s += other.read_s
@@ -118,6 +120,10 @@ def _score_page(tally: Tally, form: Form, effects: str, gray: bool, doc: dict, t
            record.registration.rotated_180 if record.registration else None)
     tally.pages[("form page", "ok" if record.status == "ok" and got == expected
                  else f"{record.status}: {record.reason or got}")] += 1
+    if record.status == "exception":
+        tally.refused[(effects, record.code, _marks_on_image(form, truth, image.shape))] += 1
+    elif record.registration:
+        tally.refused[(effects, f"ok from {record.registration.marks} marks", None)] += 1
     if effects != "none" and doc["lithocode"]:
         tally.litho["pages"] += 1
         tally.litho["read" if record.lithocode == doc["lithocode"]
@@ -131,6 +137,17 @@ def _score_page(tally: Tally, form: Form, effects: str, gray: bool, doc: dict, t
         for key, kt in keys.items():
             kr = record.fields.get(fname, {}).get(key) if record.status == "ok" else None
             _score_key(tally, form, effects, gray, fname, key, kt, kr, record, image, out)
+
+
+def _marks_on_image(form: Form, truth: dict, shape: tuple[int, int]) -> int:
+    """How many of the page's registration marks lie wholly on the image, by its truth."""
+    matrix, rows, cols = np.asarray(truth["transform"]), *shape
+    count = 0
+    for mark in form.page(truth["page"]).registration:
+        x, y = matrix @ (mark.x_in, mark.y_in, 1.0)
+        half = abs(matrix[0, 0]) * mark.size_in / 2 + abs(matrix[0, 1]) * mark.size_in / 2
+        count += half <= x <= cols - 1 - half and half <= y <= rows - 1 - half
+    return count
 
 
 def _expected_codes(form: Form, doc: dict, truth: dict) -> list[tuple[str, str]]:
@@ -190,8 +207,8 @@ def _misread(record: MarkRecord, fname, key, kt, kr: KeyRead, image, out: str) -
 
 
 def tasks(items_wanted: int, out: str, reduce: int) -> list[tuple]:
-    """A coverage deck per form with no effects, then random decks of typical
-    and harsh effects, round robin over forms, until about ``items_wanted``
+    """A coverage deck per form with no effects, then random decks of typical,
+    harsh and worst effects, round robin over forms, until about ``items_wanted``
     items (estimated from each form's keys per document)."""
     keys = {fid: sum(len(f.keys) for f in form.fields.values() if f.bubbles)
             for fid, form in _forms.items()}
@@ -199,7 +216,7 @@ def tasks(items_wanted: int, out: str, reduce: int) -> list[tuple]:
     total = sum(keys[fid] * DECK_DOCS * 3 for fid in _forms)  # a coverage deck ≥ 3 decks
     seed = 100
     while total < items_wanted:
-        for effects in ("typical", "harsh"):
+        for effects in EFFECTS[1:]:
             for fid in _forms:
                 out_tasks.append((fid, effects, seed, False, out, reduce))
                 total += keys[fid] * DECK_DOCS
@@ -272,6 +289,11 @@ def report(t: Tally, wall: float) -> None:
     print("\n== Pages ==")
     for (kind, outcome), v in sorted(t.pages.items()):
         print(f"  {kind:11} {outcome}: {v}")
+    print("\n== Form pages by registration (read from n marks; refused: code, marks on the "
+          "image by the truth) ==")
+    for (effects, outcome, marks), v in sorted(t.refused.items(), key=str):
+        print(f"  {effects:8} {outcome}" + ("" if marks is None else
+                                             f": {marks} marks on the image") + f": {v}")
     pages = sum(t.pages.values())
     print(f"\n{pages} pages read in {t.read_s:.1f} s of reading "
           f"({1000 * t.read_s / max(pages, 1):.1f} ms a page); wall {wall:.0f} s")

@@ -6,6 +6,9 @@ read time beyond decoding, their ratio (median over pages of each page's
 ratio, both timed in the same run), and pages per second on one core for the
 whole read including decoding. JPEG is also read from a half-size decode
 (``--reduce 2`` of ``scanscore read``). Times are medians of --repeat runs.
+Then the cost of the steps that read the worst scans, per 300 dpi page: the
+paper surface, the bubble levels against it, the blank-bubble distribution,
+and the printed-ink check of a two-mark registration.
 
     python bench/omr_speed.py [--pages 2] [--repeat 7]
 """
@@ -17,6 +20,7 @@ import io
 import statistics
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 import cv2
@@ -25,9 +29,11 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from omr.identify import identify, ink_contrast  # noqa: E402
 from omr.image_io import decode  # noqa: E402
-from omr.levels import TemplateCache  # noqa: E402
-from omr.read import read_page  # noqa: E402
+from omr.levels import TemplateCache, blank_levels, bubble_levels  # noqa: E402
+from omr.read import SPARSE_STEP, read_page  # noqa: E402
+from omr.sampling import paper_surface  # noqa: E402
 from sample_sheets.deck import generate_deck  # noqa: E402
 from sample_sheets.loader import load_forms  # noqa: E402
 
@@ -92,6 +98,31 @@ def measure(forms: dict, templates: TemplateCache, images: list[np.ndarray], fmt
             "ok": statuses.count("ok"), "n": len(statuses)}
 
 
+STEPS = ("paper surface", "levels against it", "blank distribution", "ink check (2 marks)")
+
+
+def step_costs(forms: dict, templates: TemplateCache, images: list[np.ndarray],
+               repeat: int) -> dict[str, float]:
+    """Median ms per page of each step that reads the worst scans (STEPS)."""
+    per_page = [_page_steps(forms, templates, image, repeat) for image in images]
+    return {name: 1000 * statistics.median(times)
+            for name, times in zip(STEPS, zip(*per_page, strict=True), strict=True)}
+
+
+def _page_steps(forms: dict, templates: TemplateCache, image: np.ndarray, repeat: int
+                ) -> tuple[float, ...]:
+    sparse = np.ascontiguousarray(image[::SPARSE_STEP, ::SPARSE_STEP])
+    surface_s, surface = timed(partial(paper_surface, sparse, SPARSE_STEP,
+                                       (image.shape[1], image.shape[0])), repeat)
+    found = identify(image, forms, surface, templates)
+    template = templates.get(found.form, found.page)
+    reg = found.registration
+    levels_s, levels = timed(partial(bubble_levels, image, reg, template, surface), repeat)
+    blank_s, _ = timed(partial(blank_levels, levels, found.form.thresholds), repeat)
+    ink_s, _ = timed(partial(ink_contrast, image, reg, template, surface), repeat)
+    return surface_s, levels_s, blank_s, ink_s
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=2, help="pages per form")
@@ -107,6 +138,10 @@ def main() -> None:
             print(f"{dpi:4d} {fmt:8} {m['n']:5d} {m['decode_ms']:10.1f} {m['read_ms']:8.1f} "
                   f"{m['ratio']:11.2f} {m['worst_ratio']:6.2f} {m['pages_s']:13.1f} "
                   f"{m['ok']:4d}", flush=True)
+        if dpi == 300:
+            steps = step_costs(forms, templates, images, args.repeat)
+    print("\nsteps for the worst scans, 300 dpi, ms a page (median): " + ", ".join(
+        f"{name} {ms:.2f}" for name, ms in steps.items()))
 
 
 if __name__ == "__main__":
