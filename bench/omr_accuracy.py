@@ -125,9 +125,10 @@ def _score_page(tally: Tally, form: Form, effects: str, gray: bool, doc: dict, t
     elif record.registration:
         tally.refused[(effects, f"ok from {record.registration.marks} marks", None)] += 1
     if effects != "none" and doc["lithocode"]:
-        tally.litho["pages"] += 1
-        tally.litho["read" if record.lithocode == doc["lithocode"]
-                    else "unread" if record.lithocode is None else "WRONG"] += 1
+        kind = "refused page" if record.status == "exception" else "page read"
+        tally.litho[(effects, kind, "pages")] += 1
+        tally.litho[(effects, kind, "read" if record.lithocode == doc["lithocode"]
+                     else "unread" if record.lithocode is None else "WRONG")] += 1
     for name, expected in _expected_codes(form, doc, truth):
         code = record.barcodes.get(name)
         text = code.text if code else None
@@ -278,10 +279,16 @@ def report(t: Tally, wall: float) -> None:
     erased = t.bitonal_erased
     print("bitonal pages, bubbles listed as erased, by truth class: " + ", ".join(
         f"{c} {erased[(c, True)]}/{erased[(c, True)] + erased[(c, False)]}" for c in CLASSES))
-    print("\n== Lithocodes on degraded decks (typical + harsh); other barcodes, all decks ==")
-    lp = t.litho["pages"]
-    print(f"pages {lp}, read {t.litho['read']} ({100 * t.litho['read'] / max(lp, 1):.3f}%), "
-          f"unread {t.litho['unread']}, wrong {t.litho['WRONG']}")
+    print("\n== Lithocodes on degraded decks (typical, harsh, worst); other barcodes, all decks ==")
+    for eff in (*EFFECTS[1:], "all"):
+        for page in ("page read", "refused page", "any page"):
+            c = Counter()
+            for (effects, kind, name), v in t.litho.items():
+                c[name] += v if eff in (effects, "all") and page in (kind, "any page") else 0
+            if c["pages"]:
+                print(f"{eff:8} {page:12} pages {c['pages']:5d}, read {c['read']:5d} "
+                      f"({100 * c['read'] / c['pages']:.3f}%), unread {c['unread']}, "
+                      f"wrong {c['WRONG']}")
     for name in sorted({k[0] for k in t.codes}):
         n = sum(v for k, v in t.codes.items() if k[0] == name)
         print(f"{name}: {n} codes, read {t.codes[(name, 'read')]}, unread "
