@@ -232,20 +232,21 @@ def register(finder: MarkFinder, page: Page, rotated_180: bool) -> Registration:
         raise ReadError(ReadCode.MARKS_NOT_FOUND,
                         f"registration marks not found ({len(present)} of {len(marks)})")
     limit = MAX_RESIDUAL_IN * scale
-    residual, matrix, chosen = math.inf, None, []
+    best, reg = (True, math.inf), None
     for subset in _subsets(present):
+        src = np.array([(marks[i].x_in, marks[i].y_in) for i in subset])
         for choice in itertools.product(*(candidates[i] for i in subset)):
-            src = np.array([(marks[i].x_in, marks[i].y_in) for i in subset])
             dst = np.array([c[:2] for c in choice])
             fit = _fit_affine(src, dst) if len(subset) >= 4 else _fit_similarity(src, dst)
             misfit = float(np.max(np.hypot(*(src @ fit[:, :2].T + fit[:, 2] - dst).T)))
-            if misfit < residual:
-                residual, matrix, chosen = misfit, fit, choice
-        if residual <= limit:
+            trial = Registration(tuple(float(v) for v in fit.ravel()), misfit, rotated_180,
+                                 float(np.median([c[2] for c in choice])),
+                                 tuple((float(c[0]), float(c[1])) for c in choice))
+            rank = (_out_of_range(trial, scale) is not None, misfit)
+            if rank < best:
+                best, reg = rank, trial
+        if best[1] <= limit:
             break
-    reg = Registration(tuple(float(v) for v in matrix.ravel()), residual, rotated_180,
-                       float(np.median([c[2] for c in chosen])),
-                       tuple((float(c[0]), float(c[1])) for c in chosen))
     _check(reg, scale)
     return reg
 
@@ -285,9 +286,17 @@ def _check(reg: Registration, nominal: float) -> None:
     if reg.residual_px > MAX_RESIDUAL_IN * nominal:
         raise ReadError(ReadCode.REGISTRATION_FIT,
                         f"registration residual too large ({reg.residual_px:.1f} px)")
+    problem = _out_of_range(reg, nominal)
+    if problem:
+        raise ReadError(ReadCode.REGISTRATION_FIT, f"registration out of range: {problem}")
+
+
+def _out_of_range(reg: Registration, nominal: float) -> str | None:
+    """What lies beyond the skew and scale the reader takes ("skew 4.3°",
+    "scale 1.062"), or None. Among fits of several candidate marks, one in
+    range is taken before a closer one out of it (with two marks every fit is exact)."""
     if abs(reg.skew_deg) > MAX_SKEW_DEG:
-        raise ReadError(ReadCode.REGISTRATION_FIT,
-                        f"registration out of range: skew {reg.skew_deg:.1f}°")
+        return f"skew {reg.skew_deg:.1f}°"
     if abs(reg.px_per_in / nominal - 1) > MAX_SCALE_ERROR:
-        raise ReadError(ReadCode.REGISTRATION_FIT,
-                        f"registration out of range: scale {reg.px_per_in / nominal:.3f}")
+        return f"scale {reg.px_per_in / nominal:.3f}"
+    return None
