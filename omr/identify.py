@@ -183,7 +183,7 @@ def ink_contrast(image: np.ndarray, reg: Registration, template: PageTemplate,
     float
         The median, over the parts of the page holding at least INK_REGION_POINTS
         ink and paper points on the image, of the mean darkness (0 paper … 1
-        printed black) at the ink points minus that at the paper points: 0.2–0.7
+        printed black) at the ink points minus that at the paper points: 0.2 or more
         when the transform is right (blur spreads the thin outlines), near 0
         where it misses them by more than a line's width; 0 when no part qualifies.
     """
