@@ -1,12 +1,13 @@
 """OMR accuracy on generated test decks (BENCHMARKS.md, "OMR and barcodes").
 
 Reads decks of every shipped form at every effect level (a coverage deck with no
-effects, random decks with typical and harsh effects) against their truth and
-prints: items decided correctly or flagged, every unflagged misread, the item
+effects, random decks with typical, harsh and worst effects) against their truth
+and prints: items decided correctly or flagged, every unflagged misread, the item
 and bubble-class confusion tables, changed-answer recall and precision, the
-bubbles listed as erased on bitonal pages by truth class, and the lithocode
-read rate. Unflagged misreads are also written, with the page
-image, under --out.
+bubbles listed as erased on bitonal pages by truth class, the lithocode read
+rate, and every refused form page with its code and the number of registration
+marks the truth puts on the image. Unflagged misreads are also written, with the
+page image, under --out.
 
     python bench/omr_accuracy.py [--items 60000] [--workers 2] [--out var/omr_accuracy]
                                  [--reduce 2]
@@ -33,17 +34,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from omr.decisions import CLASSES, MULTIPLE, OMIT, REVIEW_FLAGS, level_class  # noqa: E402
 from omr.image_io import decode  # noqa: E402
+from omr.levels import TemplateCache  # noqa: E402
 from omr.read import read_page  # noqa: E402
 from omr.record import KeyRead, MarkRecord  # noqa: E402
 from sample_sheets.deck import generate_deck  # noqa: E402
 from sample_sheets.loader import load_forms  # noqa: E402
 from sample_sheets.model import Form  # noqa: E402
 
-EFFECTS = ("none", "typical", "harsh")
+EFFECTS = ("none", "typical", "harsh", "worst")
 DECK_DOCS = 6
 """Documents per random deck (one task of the pool)."""
 
 _forms: dict[str, Form] = {}
+_templates = TemplateCache()
 
 
 @dataclass
@@ -58,12 +61,13 @@ class Tally:
     pages: Counter = field(default_factory=Counter)
     litho: Counter = field(default_factory=Counter)
     codes: Counter = field(default_factory=Counter)
+    refused: Counter = field(default_factory=Counter)
     misreads: list = field(default_factory=list)
     read_s: float = 0.0
 
     def add(self, other: Tally) -> None:
         for name in ("items", "confusion", "classes", "changed", "bitonal_erased", "pages",
-                     "litho", "codes"):
+                     "litho", "codes", "refused"):
             getattr(self, name).update(getattr(other, name))
         self.misreads += other.misreads
         self.read_s += other.read_s
@@ -81,10 +85,11 @@ def read(image: np.ndarray, name: str, reduce: int) -> MarkRecord:
     """Read a page in memory, or as a half-size JPEG decode when ``reduce`` is 2
     (bitonal pages, stored as TIFF G4, are always read at full size)."""
     if reduce == 1 or np.isin(image[::16, ::16], (0, 255)).all():
-        return read_page(image, _forms, name=name)
+        return read_page(image, _forms, name=name, templates=_templates)
     data = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 90])[1].tobytes()
     decoded = decode(data, reduce=reduce)
-    return read_page(decoded.pages[0], _forms, name=name, scale=decoded.scale)
+    return read_page(decoded.pages[0], _forms, name=name, scale=decoded.scale,
+                     templates=_templates)
 
 
 def run_deck(task: tuple[str, str, int, bool, str, int]) -> Tally:
@@ -115,10 +120,15 @@ def _score_page(tally: Tally, form: Form, effects: str, gray: bool, doc: dict, t
            record.registration.rotated_180 if record.registration else None)
     tally.pages[("form page", "ok" if record.status == "ok" and got == expected
                  else f"{record.status}: {record.reason or got}")] += 1
+    if record.status == "exception":
+        tally.refused[(effects, record.code, _marks_on_image(form, truth, image.shape))] += 1
+    elif record.registration:
+        tally.refused[(effects, f"ok from {record.registration.marks} marks", None)] += 1
     if effects != "none" and doc["lithocode"]:
-        tally.litho["pages"] += 1
-        tally.litho["read" if record.lithocode == doc["lithocode"]
-                    else "unread" if record.lithocode is None else "WRONG"] += 1
+        kind = "refused page" if record.status == "exception" else "page read"
+        tally.litho[(effects, kind, "pages")] += 1
+        tally.litho[(effects, kind, "read" if record.lithocode == doc["lithocode"]
+                     else "unread" if record.lithocode is None else "WRONG")] += 1
     for name, expected in _expected_codes(form, doc, truth):
         code = record.barcodes.get(name)
         text = code.text if code else None
@@ -128,6 +138,17 @@ def _score_page(tally: Tally, form: Form, effects: str, gray: bool, doc: dict, t
         for key, kt in keys.items():
             kr = record.fields.get(fname, {}).get(key) if record.status == "ok" else None
             _score_key(tally, form, effects, gray, fname, key, kt, kr, record, image, out)
+
+
+def _marks_on_image(form: Form, truth: dict, shape: tuple[int, int]) -> int:
+    """How many of the page's registration marks lie wholly on the image, by its truth."""
+    matrix, rows, cols = np.asarray(truth["transform"]), *shape
+    count = 0
+    for mark in form.page(truth["page"]).registration:
+        x, y = matrix @ (mark.x_in, mark.y_in, 1.0)
+        half = abs(matrix[0, 0]) * mark.size_in / 2 + abs(matrix[0, 1]) * mark.size_in / 2
+        count += half <= x <= cols - 1 - half and half <= y <= rows - 1 - half
+    return count
 
 
 def _expected_codes(form: Form, doc: dict, truth: dict) -> list[tuple[str, str]]:
@@ -187,8 +208,8 @@ def _misread(record: MarkRecord, fname, key, kt, kr: KeyRead, image, out: str) -
 
 
 def tasks(items_wanted: int, out: str, reduce: int) -> list[tuple]:
-    """A coverage deck per form with no effects, then random decks of typical
-    and harsh effects, round robin over forms, until about ``items_wanted``
+    """A coverage deck per form with no effects, then random decks of typical,
+    harsh and worst effects, round robin over forms, until about ``items_wanted``
     items (estimated from each form's keys per document)."""
     keys = {fid: sum(len(f.keys) for f in form.fields.values() if f.bubbles)
             for fid, form in _forms.items()}
@@ -196,7 +217,7 @@ def tasks(items_wanted: int, out: str, reduce: int) -> list[tuple]:
     total = sum(keys[fid] * DECK_DOCS * 3 for fid in _forms)  # a coverage deck ≥ 3 decks
     seed = 100
     while total < items_wanted:
-        for effects in ("typical", "harsh"):
+        for effects in EFFECTS[1:]:
             for fid in _forms:
                 out_tasks.append((fid, effects, seed, False, out, reduce))
                 total += keys[fid] * DECK_DOCS
@@ -258,10 +279,16 @@ def report(t: Tally, wall: float) -> None:
     erased = t.bitonal_erased
     print("bitonal pages, bubbles listed as erased, by truth class: " + ", ".join(
         f"{c} {erased[(c, True)]}/{erased[(c, True)] + erased[(c, False)]}" for c in CLASSES))
-    print("\n== Lithocodes on degraded decks (typical + harsh); other barcodes, all decks ==")
-    lp = t.litho["pages"]
-    print(f"pages {lp}, read {t.litho['read']} ({100 * t.litho['read'] / max(lp, 1):.3f}%), "
-          f"unread {t.litho['unread']}, wrong {t.litho['WRONG']}")
+    print("\n== Lithocodes on degraded decks (typical, harsh, worst); other barcodes, all decks ==")
+    for eff in (*EFFECTS[1:], "all"):
+        for page in ("page read", "refused page", "any page"):
+            c = Counter()
+            for (effects, kind, name), v in t.litho.items():
+                c[name] += v if eff in (effects, "all") and page in (kind, "any page") else 0
+            if c["pages"]:
+                print(f"{eff:8} {page:12} pages {c['pages']:5d}, read {c['read']:5d} "
+                      f"({100 * c['read'] / c['pages']:.3f}%), unread {c['unread']}, "
+                      f"wrong {c['WRONG']}")
     for name in sorted({k[0] for k in t.codes}):
         n = sum(v for k, v in t.codes.items() if k[0] == name)
         print(f"{name}: {n} codes, read {t.codes[(name, 'read')]}, unread "
@@ -269,6 +296,11 @@ def report(t: Tally, wall: float) -> None:
     print("\n== Pages ==")
     for (kind, outcome), v in sorted(t.pages.items()):
         print(f"  {kind:11} {outcome}: {v}")
+    print("\n== Form pages by registration (read from n marks; refused: code, marks on the "
+          "image by the truth) ==")
+    for (effects, outcome, marks), v in sorted(t.refused.items(), key=str):
+        print(f"  {effects:8} {outcome}" + ("" if marks is None else
+                                             f": {marks} marks on the image") + f": {v}")
     pages = sum(t.pages.values())
     print(f"\n{pages} pages read in {t.read_s:.1f} s of reading "
           f"({1000 * t.read_s / max(pages, 1):.1f} ms a page); wall {wall:.0f} s")

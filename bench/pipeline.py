@@ -50,6 +50,7 @@ from capture.models import Batch, Document, Page, PageRead  # noqa: E402
 from capture.progress import row_counts  # noqa: E402
 from capture.reading import requeue_unread  # noqa: E402
 from omr import read_file  # noqa: E402
+from omr.levels import TemplateCache  # noqa: E402
 from station import migrate  # noqa: E402
 from station.db import dispose_engine, session_scope  # noqa: E402
 
@@ -86,11 +87,11 @@ def _write_chunk(folder: Path, form_id: str, chunk: int, count: int, seed: int) 
 
 def pure_read_seconds(files: list[Path]) -> float:
     """Reading every page with omr alone, in this process (templates warmed first)."""
-    forms = known_forms()
-    read_file(files[1], forms)
+    forms, templates = known_forms(), TemplateCache()
+    read_file(files[1], forms, templates=templates)
     start = time.perf_counter()
     for path in files:
-        read_file(path, forms)
+        read_file(path, forms, templates=templates)
     return time.perf_counter() - start
 
 

@@ -49,6 +49,8 @@ PROBLEM_OF_READ_CODE = {
     ReadCode.UNKNOWN_FORM: "unknown_form",
     ReadCode.MARKS_NOT_FOUND: "registration",
     ReadCode.REGISTRATION_FIT: "registration",
+    ReadCode.REGISTRATION_UNCONFIRMED: "registration",
+    ReadCode.CLIPPED: "registration",
     ReadCode.RESOLUTION: "resolution",
     ReadCode.LITHOCODE: "lithocode",
     ReadCode.READER: "reader",

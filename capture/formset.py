@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import cache
 
+from omr.levels import TemplateCache
 from sample_sheets.model import Form
 
 
@@ -13,6 +14,12 @@ def known_forms() -> dict[str, Form]:
     from sample_sheets.loader import load_forms
 
     return load_forms()
+
+
+@cache
+def form_templates() -> TemplateCache:
+    """The known forms' blank-page templates, built as their pages are first read."""
+    return TemplateCache()
 
 
 def page_counts(forms: dict[str, Form]) -> dict[str, int]:

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from capture.batches import advance
 from capture.checks import record_problem
 from capture.exceptions import open_exception
-from capture.formset import known_forms
+from capture.formset import form_templates, known_forms
 from capture.models import Page, PageRead, utcnow
 from capture.upsert import insert_once
 from omr import MarkRecord, read_file
@@ -84,7 +84,8 @@ def read_image(sha256: str) -> tuple[MarkRecord, float]:
     """The mark record of a stored image and the time the read took, ms."""
     start = time.perf_counter()
     try:
-        record = read_file(image_store().path(sha256), known_forms())[0]
+        record = read_file(image_store().path(sha256), known_forms(),
+                           templates=form_templates())[0]
     except Exception as exc:  # noqa: BLE001 - a reader failure is the page's exception
         record = MarkRecord.refused(sha256, 0, exc)
     return dataclasses.replace(record, image=sha256), (time.perf_counter() - start) * 1000

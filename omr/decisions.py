@@ -16,7 +16,6 @@ import numpy as np
 from sample_sheets.model import MarkThresholds
 
 OMIT, MULTIPLE = "", "*"
-INFO_FLAGS = ("omit", "erasure", "changed")
 REVIEW_FLAGS = ("multiple", "light", "uncertain")
 """Flags that send a key to an editor; the others only inform."""
 UNCERTAIN_BAND = 0.5
@@ -26,9 +25,21 @@ CLASSES = ("blank", "erased", "light", "mark")
 
 
 def level_class(level: int, t: MarkThresholds) -> str:
-    """The class of a reported level under a form's thresholds: blank below
-    ``erasure_from``, erased below ``count_from``, light up to
-    ``light_at_or_below``, mark above."""
+    """The class of a reported level under a form's thresholds.
+
+    Parameters
+    ----------
+    level : int
+        A reported level, 0–15.
+    t : MarkThresholds
+        The form's thresholds.
+
+    Returns
+    -------
+    str
+        One of CLASSES: "blank" below ``erasure_from``, "erased" below
+        ``count_from``, "light" up to ``light_at_or_below``, "mark" above.
+    """
     if level < t.erasure_from:
         return "blank"
     if level < t.count_from:
@@ -56,25 +67,50 @@ class Decision:
 
 def decide_field(options: tuple[str, ...], level: np.ndarray, measured: np.ndarray,
                  thresholds: MarkThresholds, single: bool = True,
-                 residue: np.ndarray | None = None) -> list[Decision]:
-    """Decide every key of a field at once: ``level`` (keys, options) unrounded
-    levels, ``measured`` (keys, options) bool, ``residue`` (keys, options) bool
-    or None: bubbles below ``erasure_from`` holding erasure residue (bitonal
-    pages, :mod:`omr.residue`). Keys that are plainly an omit or one clear
-    mark (no erasure, nothing near a threshold) are decided in bulk; the rest
-    go through :func:`decide`."""
+                 residue: np.ndarray | None = None,
+                 erasure_at: float | None = None) -> list[Decision]:
+    """Decide every key of a field at once.
+
+    Keys that are plainly an omit or one clear mark (no erasure, nothing near a
+    threshold) are decided in bulk; the rest go through :func:`decide`.
+
+    Parameters
+    ----------
+    options : tuple of str
+        The field's option codes, in printed order.
+    level : (keys, options) float ndarray
+        Unrounded levels, 0–15.
+    measured : (keys, options) bool ndarray
+        False where a bubble lies off the image.
+    thresholds : MarkThresholds
+        The form's thresholds.
+    single : bool
+        A single-selection field (False: each box is read on its own).
+    residue : (keys, options) bool ndarray, optional
+        Bubbles below ``erasure_from`` holding erasure residue (bitonal pages,
+        :mod:`omr.residue`).
+    erasure_at : float, optional
+        The page's erasure level, unrounded (:func:`omr.levels.blank_levels`);
+        default ``erasure_from`` − 0.5, i.e. a reported level of ``erasure_from``.
+
+    Returns
+    -------
+    list of Decision
+        One per key, in order.
+    """
     t = thresholds
+    erasure_at = t.erasure_from - 0.5 if erasure_at is None else erasure_at
     ints = np.rint(level).astype(int)
     counted = ints >= t.count_from
     residue = np.zeros(level.shape, bool) if residue is None else residue
     top = level.argmax(axis=1)
     top_int = ints[np.arange(len(ints)), top]
     plain = (measured.all(axis=1) & (counted.sum(axis=1) <= 1)
-             & ~(((ints >= t.erasure_from) | residue) & ~counted).any(axis=1)
+             & ~(((level >= erasure_at) | residue) & ~counted).any(axis=1)
              & ~(np.abs(level - (t.count_from - 0.5)) < UNCERTAIN_BAND).any(axis=1)
              & ((top_int < t.count_from) | (top_int > t.light_at_or_below)))
     return [(_plain(options[top[k]], int(top_int[k]), t.count_from) if plain[k]
-             else decide(options, level[k], measured[k], t, single, residue[k]))
+             else decide(options, level[k], measured[k], t, single, residue[k], erasure_at))
             for k in range(len(ints))]
 
 
@@ -89,16 +125,31 @@ def _plain(option: str, level: int, count_from: int) -> Decision:
 
 def decide(options: tuple[str, ...], level: np.ndarray, measured: np.ndarray,
            thresholds: MarkThresholds, single: bool = True,
-           residue: np.ndarray | None = None) -> Decision:
-    """Decide a key from its options' unrounded levels (float, 0–15), whether
-    each bubble could be measured, and which hold erasure residue below
-    ``erasure_from`` (None: none)."""
+           residue: np.ndarray | None = None, erasure_at: float | None = None) -> Decision:
+    """Decide one key (rules in docs/omr.md, "Decisions").
+
+    Parameters
+    ----------
+    options : tuple of str
+        The key's option codes, in printed order.
+    level : (options,) float ndarray
+        Unrounded levels, 0–15.
+    measured : (options,) bool ndarray
+        False where a bubble lies off the image.
+    thresholds, single, residue, erasure_at
+        As for :func:`decide_field`, for this key.
+
+    Returns
+    -------
+    Decision
+    """
     ints = np.rint(level).astype(int)
     residue = np.zeros(len(level), bool) if residue is None else residue
+    erasure_at = thresholds.erasure_from - 0.5 if erasure_at is None else erasure_at
     order = np.argsort(-level, kind="stable")
     marks = [i for i in order if ints[i] >= thresholds.count_from]
     erased = [i for i in order if ints[i] < thresholds.count_from
-              and (ints[i] >= thresholds.erasure_from or residue[i])]
+              and (level[i] >= erasure_at or residue[i])]
     key = _Key(options, ints, level, measured, thresholds, residue)
     if not single:
         value = "".join(options[i] for i in sorted(marks))

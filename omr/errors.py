@@ -19,6 +19,12 @@ class ReadCode(StrEnum):
     """Too few registration marks found to register the page."""
     REGISTRATION_FIT = "registration_fit"
     """Marks found, but their fit is off (residual) or out of range (skew, scale)."""
+    REGISTRATION_UNCONFIRMED = "registration_unconfirmed"
+    """Only two marks on the image, and the printed form's ink does not lie where the
+    transform from them puts it."""
+    CLIPPED = "clipped"
+    """Registered, but fields of the page lie (partly) off the image: the scan frame
+    clipped the page."""
     RESOLUTION = "resolution"
     """Scanned at too low a resolution for the bubbles to be read."""
     LITHOCODE = "lithocode"

@@ -17,19 +17,25 @@ from omr.decisions import decide_field
 from omr.errors import ReadCode, ReadError
 from omr.identify import Identified, identify
 from omr.image_io import DEFAULT_MAX_PIXELS, read_image_file
-from omr.levels import TEMPLATE_DPI, Levels, PageTemplate, TemplateCache, bubble_levels
+from omr.levels import Levels, PageTemplate, TemplateCache, blank_levels, bubble_levels
 from omr.record import CodeRead, KeyRead, MarkRecord, RegistrationQuality
 from omr.registration import Registration
 from omr.residue import residue_erasures
-from omr.sampling import paper_level
+from omr.sampling import paper_level, paper_surface
 from sample_sheets.codes import lithocode_valid
-from sample_sheets.model import Field, Form
+from sample_sheets.model import Field, Form, Page
 
 BLANK_INK_SHARE = 0.002
 """A page that cannot be registered and has less than this share of inked
 pixels (darker than half the paper level) is a blank page."""
 LABEL_INK_SHARE = 0.02
 """A label area with less than this share of inked pixels holds no label."""
+SPARSE_STEP = 16
+"""Pitch, pixels, of the sparse sample the paper level and surface come from."""
+UNEVEN_ERASURE_AT = 2.5
+"""A page whose erasure level (:func:`omr.levels.blank_levels`) rises above this
+is flagged ``uneven``: its blank bubbles spread so wide that the faintest
+erasures (level 2.2) no longer stand out from them."""
 
 
 @dataclass(frozen=True)
@@ -41,40 +47,61 @@ class ReadOptions:
     max_pixels: int = DEFAULT_MAX_PIXELS
 
 
-def _render_blank(form: Form, page_number: int) -> np.ndarray:
-    from sample_sheets.render import render_page
-
-    return render_page(form, page_number, dpi=TEMPLATE_DPI)
-
-
-DEFAULT_TEMPLATES = TemplateCache(_render_blank)
-
-
 def read_page(image: np.ndarray, forms: dict[str, Form], form: Form | None = None, *,
-              name: str = "", frame: int = 0, scale: float = 1.0,
-              templates: TemplateCache | None = None) -> MarkRecord:
-    """Read one page image (uint8 gray, (rows, columns)).
+              templates: TemplateCache, name: str = "", frame: int = 0,
+              scale: float = 1.0) -> MarkRecord:
+    """Read one page image into its mark record.
 
-    ``forms``: the known forms by id; ``form``: the page's form when known.
-    ``name`` and ``frame`` identify the image in the record; ``scale`` is the
-    factor from ``image`` pixels to the pixels of the full-size scan (2 for a
-    half-size decode), so that record boxes are full-size pixels. ``templates``
-    defaults to DEFAULT_TEMPLATES (blank pages from the form renderer).
+    Parameters
+    ----------
+    image : (rows, cols) uint8 ndarray
+        The page, gray.
+    forms : dict of str to Form
+        The known forms by id.
+    form : Form, optional
+        The page's form when known (the search is limited to it).
+    templates : TemplateCache
+        Blank-page templates, made once by the caller and passed to every read.
+    name, frame : str, int
+        The image file and the page's index in it, for the record.
+    scale : float
+        Factor from ``image`` pixels to the pixels of the full-size scan (2 for
+        a half-size decode), so that record boxes are full-size pixels.
+
+    Returns
+    -------
+    MarkRecord
+        Never raises for a bad page: a page that cannot be read is a record
+        with status "exception", its code and reason.
     """
     image = np.ascontiguousarray(image)
     size = (int(image.shape[1] * scale), int(image.shape[0] * scale))
     try:
         return _read(image, {form.id: form} if form else forms, name, frame, scale, size,
-                     templates or DEFAULT_TEMPLATES)
+                     templates)
     except ReadError as exc:
         return MarkRecord.refused(name, frame, exc, size)
 
 
 def read_file(path: str | Path, forms: dict[str, Form], form: Form | None = None,
-              options: ReadOptions = ReadOptions(),
-              templates: TemplateCache | None = None) -> list[MarkRecord]:
-    """Read every page of an image file; a file that cannot be decoded is one
-    exception record."""
+              options: ReadOptions = ReadOptions(), *,
+              templates: TemplateCache) -> list[MarkRecord]:
+    """Read every page of an image file.
+
+    Parameters
+    ----------
+    path : str or Path
+        A PNG, JPEG or TIFF file (multi-page TIFF: one record per page).
+    forms, form, templates
+        As for :func:`read_page`.
+    options : ReadOptions
+        How the file is decoded.
+
+    Returns
+    -------
+    list of MarkRecord
+        One per page; a file that cannot be decoded is one exception record.
+    """
     try:
         decoded = read_image_file(path, options.reduce, options.max_pixels)
     except ReadError as exc:
@@ -86,41 +113,69 @@ def read_file(path: str | Path, forms: dict[str, Form], form: Form | None = None
 
 def _read(image: np.ndarray, forms: dict[str, Form], name: str, frame: int, scale: float,
           size: tuple[int, int], templates: TemplateCache) -> MarkRecord:
-    sparse = np.ascontiguousarray(image[::16, ::16])
+    sparse = np.ascontiguousarray(image[::SPARSE_STEP, ::SPARSE_STEP])
     paper = paper_level(sparse)
+    surface = paper_surface(sparse, SPARSE_STEP, (image.shape[1], image.shape[0]))
     try:
-        found = identify(image, forms, paper)
+        found = identify(image, forms, surface, templates)
     except ReadError as exc:
         if _ink_share(image[::4, ::4], paper) < BLANK_INK_SHARE:
             raise ReadError(ReadCode.BLANK, "blank page") from None
         raise exc
     reg, page = found.registration, found.page
     template = templates.get(found.form, page)
-    levels = bubble_levels(image, reg, template, paper)
+    levels = bubble_levels(image, reg, template, surface)
+    _refuse_clipped(page, levels.measured)
+    thresholds = found.form.thresholds
+    blank = blank_levels(levels, thresholds)
     bitonal = _bitonal(sparse)
     residue = (residue_erasures(image, reg, template, levels.level, levels.measured,
-                                found.form.thresholds.erasure_from)
+                                thresholds.erasure_from)
                if bitonal else np.zeros(template.count, bool))
     out = reg.scaled(scale)
     codes = _read_codes(image, found, paper)
     litho = codes.get("lithocode")
     status, reason, flags = _lithocode_status(found, litho)
+    uneven = ("uneven",) if blank.erasure_at > UNEVEN_ERASURE_AT else ()
     return MarkRecord(
         name, frame, status, reason, found.form.id, page.number,
         litho.text if litho else None, size,
         RegistrationQuality(out.residual_px, reg.skew_deg, out.px_per_in, reg.rotated_180,
-                            paper, reg.black),
-        _read_fields(found, levels, residue, template, out.boxes_px(template.boxes_in)),
+                            paper, reg.black, len(reg.marks_px)),
+        _read_fields(found, levels, residue, blank.erasure_at, template,
+                     out.boxes_px(template.boxes_in)),
         {n: CodeRead(c.text, c.decoder, _scale_box(c.box, scale)) for n, c in codes.items()},
         _area_boxes(found.form, page.number, out),
         out.box_px(*_xywh(page.lithocode.eye_readable)) if page.lithocode else None,
-        bitonal + flags, ReadCode.LITHOCODE if status == "exception" else None)
+        bitonal + uneven + flags, ReadCode.LITHOCODE if status == "exception" else None, blank)
 
 
-def _read_fields(found: Identified, levels: Levels, residue: np.ndarray, template: PageTemplate,
-                 boxes: np.ndarray) -> dict[str, dict[str, KeyRead]]:
+def _refuse_clipped(page: Page, measured: np.ndarray) -> None:
+    """Raise ReadError (clipped) naming the fields with bubbles off the image:
+    a record missing them must not pass as the whole page."""
+    missing, start = [], 0
+    for fld in page.fields:
+        stop = start + len(fld.bubbles)
+        if not measured[start:stop].all():
+            keys = sorted({b.key for b, ok in zip(fld.bubbles, measured[start:stop],
+                                                  strict=True) if not ok}, key=fld.keys.index)
+            missing.append(f"{fld.name} ({_key_span(keys)})")
+        start = stop
+    if missing:
+        raise ReadError(ReadCode.CLIPPED, "page clipped by the scan frame: fields off the "
+                        f"image: {', '.join(missing)}")
+
+
+def _key_span(keys: list[str]) -> str:
+    """'key 5' or 'keys 5–9' (first and last of the keys off the image, in printed order)."""
+    return f"key {keys[0]}" if len(keys) == 1 else f"keys {keys[0]}–{keys[-1]}"
+
+
+def _read_fields(found: Identified, levels: Levels, residue: np.ndarray, erasure_at: float,
+                 template: PageTemplate, boxes: np.ndarray) -> dict[str, dict[str, KeyRead]]:
     """Decide every key of every bubble field of the page; ``residue`` marks
-    the bubbles holding erasure residue (bitonal pages); ``boxes`` are the
+    the bubbles holding erasure residue (bitonal pages); ``erasure_at`` is the
+    page's erasure level (:func:`omr.levels.blank_levels`); ``boxes`` are the
     image boxes of ``template.boxes_in``."""
     page, thresholds = found.page, found.form.thresholds
     result, start = {}, 0
@@ -135,17 +190,19 @@ def _read_fields(found: Identified, levels: Levels, residue: np.ndarray, templat
                                         levels.measured[span].reshape(shape),
                                         residue[span].reshape(shape),
                                         boxes[span].reshape(*shape, 4),
-                                        boxes[at:at + len(fld.write_in)], thresholds)
+                                        boxes[at:at + len(fld.write_in)], thresholds,
+                                        erasure_at)
     return result
 
 
 def _field_reads(fld: Field, level: np.ndarray, measured: np.ndarray, residue: np.ndarray,
-                 boxes: np.ndarray, write_in: np.ndarray, thresholds) -> dict[str, KeyRead]:
+                 boxes: np.ndarray, write_in: np.ndarray, thresholds, erasure_at: float
+                 ) -> dict[str, KeyRead]:
     """KeyReads of one field from its (keys, options) levels, measured and
     residue masks, (keys, options, 4) bubble boxes and (columns, 4) write-in boxes."""
     options = fld.option_codes
     decisions = decide_field(options, level, measured, thresholds, fld.selection == "single",
-                             residue)
+                             residue, erasure_at)
     ends = boxes[..., :2] + boxes[..., 2:]
     low, high = boxes[..., :2].min(axis=1), ends.max(axis=1)
     key_boxes = np.column_stack([low, high - low]).tolist()

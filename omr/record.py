@@ -53,8 +53,9 @@ class KeyRead:
 @dataclass(frozen=True)
 class RegistrationQuality:
     """How the page was registered: the largest mark residual (px), skew
-    (degrees), scale (px per inch), whether it was fed upside down, and the
-    page's paper and printed-black gray levels (0–255)."""
+    (degrees), scale (px per inch), whether it was fed upside down, the
+    page's paper (median) and printed-black gray levels (0–255), and the
+    number of marks fitted (2 only when the printed form confirmed the fit)."""
 
     residual_px: float
     skew_deg: float
@@ -62,16 +63,37 @@ class RegistrationQuality:
     rotated_180: bool
     paper: float
     black: float
+    marks: int = 4
 
     def to_json(self) -> dict[str, Any]:
         return {"residual_px": round(self.residual_px, 2), "skew_deg": round(self.skew_deg, 3),
                 "px_per_in": round(self.px_per_in, 2), "rotated_180": self.rotated_180,
-                "paper": round(self.paper, 1), "black": round(self.black, 1)}
+                "paper": round(self.paper, 1), "black": round(self.black, 1),
+                "marks": self.marks}
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> RegistrationQuality:
         return cls(d["residual_px"], d["skew_deg"], d["px_per_in"], d["rotated_180"],
-                   d["paper"], d["black"])
+                   d["paper"], d["black"], d.get("marks", 4))
+
+
+@dataclass(frozen=True)
+class BlankLevels:
+    """The page's blank bubbles: the median and spread (robust sigma) of their
+    unrounded levels (0–15 scale), and ``erasure_at``, the unrounded level from
+    which a bubble lighter than a mark is an erasure on this page."""
+
+    level: float
+    spread: float
+    erasure_at: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {"level": round(self.level, 2), "spread": round(self.spread, 3),
+                "erasure_at": round(self.erasure_at, 2)}
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> BlankLevels:
+        return cls(d["level"], d["spread"], d["erasure_at"])
 
 
 @dataclass(frozen=True)
@@ -99,7 +121,8 @@ class MarkRecord:
     and the form's named barcodes. ``areas``: response/label field → boxes on
     this page. ``eye_readable``: the lithocode's printed digits, for a clip.
     ``flags``: page-level conditions (e.g. "lithocode unread"). ``code``: on an
-    exception, why (a :class:`~omr.errors.ReadCode` value); None on an ok page."""
+    exception, why (a :class:`~omr.errors.ReadCode` value); None on an ok page.
+    ``blank``: the page's blank-bubble levels (None on an exception)."""
 
     image: str
     frame: int = 0
@@ -116,6 +139,7 @@ class MarkRecord:
     eye_readable: Box | None = None
     flags: tuple[str, ...] = ()
     code: str | None = None
+    blank: BlankLevels | None = None
 
     @classmethod
     def refused(cls, image: str, frame: int, error: BaseException,
@@ -140,6 +164,7 @@ class MarkRecord:
             "barcodes": {n: c.to_json() for n, c in self.barcodes.items()},
             "areas": {n: [list(b) for b in boxes] for n, boxes in self.areas.items()},
             "eye_readable": list(self.eye_readable) if self.eye_readable else None,
+            "blank": self.blank.to_json() if self.blank else None,
         }
 
     @classmethod
@@ -154,7 +179,8 @@ class MarkRecord:
             {n: CodeRead.from_json(c) for n, c in d.get("barcodes", {}).items()},
             {n: tuple(_box(b) for b in boxes) for n, boxes in d.get("areas", {}).items()},
             _box(d["eye_readable"]) if d.get("eye_readable") else None,
-            tuple(d.get("flags", ())), d.get("code"))
+            tuple(d.get("flags", ())), d.get("code"),
+            BlankLevels.from_json(d["blank"]) if d.get("blank") else None)
 
 
 def _box(values) -> Box:

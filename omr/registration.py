@@ -25,6 +25,9 @@ MAX_RESIDUAL_IN = 0.02
 """Largest distance between a found mark and the fitted transform, inches."""
 MAX_SKEW_DEG = 4.0
 MAX_SCALE_ERROR = 0.05
+MIN_MARKS = 2
+"""Fewest marks registered from: two fix a similarity, which the printed form's
+ink must then confirm (:func:`omr.identify.ink_contrast`)."""
 MIN_PX_PER_IN = 95
 """Lowest resolution read, pixels per inch (a 200 dpi JPEG decoded at half size is 100)."""
 
@@ -109,14 +112,19 @@ class MarkFinder:
 
     def find(self, centre: tuple[float, float], half: int, side: float) -> list[Candidate]:
         """Up to MAX_CANDIDATES solid squares of about ``side`` px inside the
-        window of half side ``half`` px around ``centre``, nearest first."""
+        window of half side ``half`` px around ``centre``, nearest first; a
+        square cut by the image's edge (its centre closer to it than half a
+        side) is no mark: its centre would be off."""
         rows, cols = self.image.shape
         x0, y0 = max(int(centre[0]) - half, 0), max(int(centre[1]) - half, 0)
         x1, y1 = min(int(centre[0]) + half, cols), min(int(centre[1]) + half, rows)
         key = (x0, y0, x1, y1, round(side))
         if key not in self._found:
-            self._found[key] = _find_squares(self.image[y0:y1, x0:x1], side, x0, y0) \
+            found = _find_squares(self.image[y0:y1, x0:x1], side, x0, y0) \
                 if x1 - x0 > side and y1 - y0 > side else []
+            edge = side / 2 + 1
+            self._found[key] = [c for c in found if edge <= c[0] <= cols - 1 - edge
+                                and edge <= c[1] <= rows - 1 - edge]
         return self._found[key]
 
 
@@ -164,20 +172,52 @@ def _square_blobs(binary: np.ndarray, side: float) -> list[tuple[float, float]]:
 
 
 def nominal_px_per_in(image: np.ndarray, page: Page) -> float:
-    """Pixels per inch if the scan holds exactly the page, from the image width."""
+    """Pixels per inch if the scan holds exactly the page, from the image width.
+
+    Parameters
+    ----------
+    image : (rows, cols) ndarray
+        The page.
+    page : Page
+        The page geometry.
+
+    Returns
+    -------
+    float
+        ``cols`` / the page's width in inches.
+    """
     return image.shape[1] / page.width_in
 
 
 def register(finder: MarkFinder, page: Page, rotated_180: bool) -> Registration:
-    """Find ``page``'s registration marks in the image and fit the transform:
-    affine from all four marks, or a similarity (scale, rotation, shift) from
-    three when one is hidden, off the image or misplaced — both leave
-    redundancy to check. Where a window holds several mark-like squares, the
-    combination that fits best is taken.
+    """Find ``page``'s registration marks in the image and fit the transform.
 
-    Raises ReadError "resolution too low", "registration marks not found (n of
-    4)", "registration residual too large" or "registration out of range"
-    (skew or scale beyond what the reader takes).
+    Affine from all four marks, or a similarity (scale, rotation, shift) from
+    three when one is hidden, off the image or misplaced — both leave
+    redundancy to check — or from two, which leave none: the caller confirms
+    those against the printed form (:func:`omr.identify.identify`). Where a
+    window holds several mark-like squares, the combination that fits best is taken.
+
+    Parameters
+    ----------
+    finder : MarkFinder
+        The image's mark finder (remembers its windows).
+    page : Page
+        The page geometry to register against.
+    rotated_180 : bool
+        Whether to look for the page fed upside down.
+
+    Returns
+    -------
+    Registration
+        ``marks_px`` holds the marks it was fitted to (2–4).
+
+    Raises
+    ------
+    ReadError
+        "resolution too low", "registration marks not found (n of 4)" (fewer
+        than MIN_MARKS), "registration residual too large" or "registration
+        out of range" (skew or scale beyond what the reader takes).
     """
     marks = page.registration
     scale = nominal_px_per_in(finder.image, page)
@@ -188,24 +228,25 @@ def register(finder: MarkFinder, page: Page, rotated_180: bool) -> Registration:
     candidates = [finder.find(_nominal(m, page, scale, rotated_180), half, m.size_in * scale)
                   for m in marks]
     present = [i for i, c in enumerate(candidates) if c]
-    if len(present) < max(len(marks) - 1, 3):
+    if len(present) < min(MIN_MARKS, len(marks)):
         raise ReadError(ReadCode.MARKS_NOT_FOUND,
                         f"registration marks not found ({len(present)} of {len(marks)})")
     limit = MAX_RESIDUAL_IN * scale
-    residual, matrix, chosen = math.inf, None, []
+    best, reg = (True, math.inf), None
     for subset in _subsets(present):
+        src = np.array([(marks[i].x_in, marks[i].y_in) for i in subset])
         for choice in itertools.product(*(candidates[i] for i in subset)):
-            src = np.array([(marks[i].x_in, marks[i].y_in) for i in subset])
             dst = np.array([c[:2] for c in choice])
             fit = _fit_affine(src, dst) if len(subset) >= 4 else _fit_similarity(src, dst)
             misfit = float(np.max(np.hypot(*(src @ fit[:, :2].T + fit[:, 2] - dst).T)))
-            if misfit < residual:
-                residual, matrix, chosen = misfit, fit, choice
-        if residual <= limit:
+            trial = Registration(tuple(float(v) for v in fit.ravel()), misfit, rotated_180,
+                                 float(np.median([c[2] for c in choice])),
+                                 tuple((float(c[0]), float(c[1])) for c in choice))
+            rank = (_out_of_range(trial, scale) is not None, misfit)
+            if rank < best:
+                best, reg = rank, trial
+        if best[1] <= limit:
             break
-    reg = Registration(tuple(float(v) for v in matrix.ravel()), residual, rotated_180,
-                       float(np.median([c[2] for c in chosen])),
-                       tuple((float(c[0]), float(c[1])) for c in chosen))
     _check(reg, scale)
     return reg
 
@@ -245,9 +286,17 @@ def _check(reg: Registration, nominal: float) -> None:
     if reg.residual_px > MAX_RESIDUAL_IN * nominal:
         raise ReadError(ReadCode.REGISTRATION_FIT,
                         f"registration residual too large ({reg.residual_px:.1f} px)")
+    problem = _out_of_range(reg, nominal)
+    if problem:
+        raise ReadError(ReadCode.REGISTRATION_FIT, f"registration out of range: {problem}")
+
+
+def _out_of_range(reg: Registration, nominal: float) -> str | None:
+    """What lies beyond the skew and scale the reader takes ("skew 4.3°",
+    "scale 1.062"), or None. Among fits of several candidate marks, one in
+    range is taken before a closer one out of it (with two marks every fit is exact)."""
     if abs(reg.skew_deg) > MAX_SKEW_DEG:
-        raise ReadError(ReadCode.REGISTRATION_FIT,
-                        f"registration out of range: skew {reg.skew_deg:.1f}°")
+        return f"skew {reg.skew_deg:.1f}°"
     if abs(reg.px_per_in / nominal - 1) > MAX_SCALE_ERROR:
-        raise ReadError(ReadCode.REGISTRATION_FIT,
-                        f"registration out of range: scale {reg.px_per_in / nominal:.3f}")
+        return f"scale {reg.px_per_in / nominal:.3f}"
+    return None

@@ -55,9 +55,30 @@ stencil, paper, or its printed ink (grown by INK_CLEARANCE_IN)."""
 
 def residue_erasures(image: np.ndarray, reg: Registration, template: PageTemplate,
                      level: np.ndarray, measured: np.ndarray, erasure_from: int) -> np.ndarray:
-    """bool (n,) in ``Page.bubbles`` order: the bubbles of a bitonal page
-    (uint8, 0 and 255) that read below ``erasure_from`` (rounded ``level``) and
-    hold erasure residue. ``measured``: bubbles lying on the image."""
+    """The bubbles of a bitonal page that read blank yet hold erasure residue.
+
+    Parameters
+    ----------
+    image : (rows, cols) uint8 ndarray
+        The bitonal page (0 and 255).
+    reg : Registration
+        Form inches → image pixels.
+    template : PageTemplate
+        The page's bubble stencils and the blank form's ink.
+    level : (n,) float ndarray
+        Unrounded levels (0–15), ``Page.bubbles`` order.
+    measured : (n,) bool ndarray
+        False where a bubble lies off the image.
+    erasure_from : int
+        The form's erasure threshold: only bubbles whose rounded level is
+        below it are examined.
+
+    Returns
+    -------
+    (n,) bool ndarray
+        True where a bubble holds more specks than the page's own noise and
+        dust explain (docs/omr.md, "Erasures on bitonal pages").
+    """
     blank = (np.rint(level) < erasure_from) & measured
     found = [_black_pixels(image, reg, g, np.flatnonzero(blank[g.index])) for g in template.groups]
     if not any(len(pixels[0]) for pixels in found):

@@ -118,7 +118,8 @@ def write_image(image: np.ndarray, path: Path, dpi: int) -> None:
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Folder for the page files and truth.json (created if missing).")
 @click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--effects", type=click.Choice(["none", "typical", "harsh"]), default="typical",
+@click.option("--effects", type=click.Choice(["none", "typical", "harsh", "worst"]),
+              default="typical",
               show_default=True, help="Scan effects (docs/decks.md).")
 @click.option("--coverage", is_flag=True,
               help="A scanning center's test deck: every position, blanks and doubles "

@@ -59,11 +59,12 @@ LABEL_RATE = 0.3
 LABELLED_BLANK_RATE = 0.5
 """Share of labelled students who leave their demographic grids blank."""
 BLANK_PAGE_RATE = 0.05
-"""Share of documents, harsh effects, with a blank sheet fed among their pages."""
+"""Share of documents, harsh and worst effects, with a blank sheet fed among their pages."""
 DEFAULT_JPEG_QUALITY = 92
 """JPEG quality for pages whose effects chose none."""
 REGISTRATION_MARGIN_IN = 0.03
-"""Paper kept between a registration mark and the image edge after the effects."""
+"""Paper kept between a registration mark (or, at levels that clip the sheet, a bubble,
+page-id cell or barcode) and the image edge after the effects."""
 BATCH_CODE = "batch_code"
 """The barcode that makes a form a batch header sheet (capture/reconcile.py)."""
 HEADER_FIELDS: dict[str, str] = {"district_code": "district_code", "school_code": "school_code",
@@ -291,7 +292,7 @@ def _document(deck: Deck, index: int, header: dict[str, str] | None = None) -> D
     barcodes = {BATCH_CODE: header["batch_code"]} if header else None
     pages = [_page(deck, page, keys, student, labelled, lithocode, barcodes, written, rng)
              for page in form.pages]
-    if deck.effects == "harsh" and rng.random() < BLANK_PAGE_RATE:
+    if deck.effects in ("harsh", "worst") and rng.random() < BLANK_PAGE_RATE:
         blank = np.full(pages[0][0].shape, 255, np.uint8)
         pages.insert(int(rng.integers(0, len(pages) + 1)),
                      (blank, {"page": None, "blank_page": True, "fields": {}}))
@@ -472,10 +473,8 @@ def _finish(deck: Deck, index: int, position: int, sheet: np.ndarray, truth: dic
     rng = np.random.default_rng([deck.seed, index, position + 1])
     fx = fx_mod.draw_effects(deck.effects, sheet.shape[1], rng)
     if truth["page"] is not None:
-        page = deck.form.page(truth["page"])
-        corners = np.array([(m.x_in + dx * m.size_in / 2, m.y_in + dy * m.size_in / 2)
-                            for m in page.registration for dx in (-1, 1) for dy in (-1, 1)])
-        fx = fx_mod.keep_on_sheet(fx, corners, sheet.shape, deck.dpi, REGISTRATION_MARGIN_IN)
+        kept = _kept_in_frame(deck.form.page(truth["page"]), deck.effects)
+        fx = fx_mod.keep_on_sheet(fx, kept, sheet.shape, deck.dpi, REGISTRATION_MARGIN_IN)
     fx = _for_format(fx, deck.image_format)
     scan = fx_mod.apply_effects(sheet, replace(fx, jpeg_quality=None), deck.dpi, rng)
     image, jpeg, ext = _encode(scan, fx, deck.image_format, deck.dpi)
@@ -485,6 +484,23 @@ def _finish(deck: Deck, index: int, position: int, sheet: np.ndarray, truth: dic
             "transform": np.round(matrix, 4).tolist()}
     return PageScan(image, {**head, **{k: v for k, v in truth.items() if k not in head}},
                     deck.dpi, jpeg)
+
+
+def _kept_in_frame(page: Page, effects: str) -> np.ndarray:
+    """Points (n, 2), inches, that the scan frame keeps inside: the registration
+    marks' corners, or at levels that clip the sheet
+    (:data:`~sample_sheets.deck.effects.CLIPPING_LEVELS`) the corners of what is
+    read: bubbles, page-id cells and barcodes."""
+    if effects not in fx_mod.CLIPPING_LEVELS:
+        boxes = [(m.x_in - m.size_in / 2, m.y_in - m.size_in / 2, m.size_in, m.size_in)
+                 for m in page.registration]
+    else:
+        boxes = [(x - w / 2, y - h / 2, w, h) for x, y, w, h in page.bubble_array.tolist()]
+        boxes += [(b.x_in, b.y_in, b.w_in, b.h_in) for b in page.page_id.boxes()]
+        boxes += [(c.box.x_in, c.box.y_in, c.box.w_in, c.box.h_in)
+                  for c in (page.lithocode, *page.barcodes) if c]
+    return np.array([(x + dx * w, y + dy * h) for x, y, w, h in boxes
+                     for dx in (0, 1) for dy in (0, 1)])
 
 
 def _for_format(fx: fx_mod.ScanEffects, image_format: str) -> fx_mod.ScanEffects:

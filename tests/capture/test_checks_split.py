@@ -17,9 +17,12 @@ from capture.checks import (
 )
 from capture.split import split_file
 from omr.errors import ReadCode
+from omr.levels import TemplateCache
 from omr.read import read_page
 from sample_sheets.loader import load_forms
 from tests.capture.files import image_bytes, pdf_bytes
+
+TEMPLATES = TemplateCache()
 
 
 def test_a_single_page_image_is_stored_byte_for_byte():
@@ -83,7 +86,7 @@ def test_refused_pages_carry_the_readers_code():
     ok, png = cv2.imencode(".png", blank)
     [page] = split_file(png.tobytes())
     assert page.problem is None
-    record = read_page(blank, load_forms())
+    record = read_page(blank, load_forms(), templates=TEMPLATES)
     assert (record.status, record.code) == ("exception", ReadCode.BLANK)
     assert record_problem(record) == Problem("blank", "blank page")
     [text] = split_file(b"Dear operator, this is not a scan.\n")

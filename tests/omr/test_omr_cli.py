@@ -5,15 +5,14 @@ import pytest
 from click.testing import CliRunner
 
 import omr.cli
-import omr.read
 from omr.cli import read_command
 from tests.omr.omr_synth import draw_blank, fill, scan
 
 
 @pytest.fixture
 def synth_cli(monkeypatch, synth_form, synth_templates):
-    monkeypatch.setattr(omr.cli, "_load", lambda ref: ({synth_form.id: synth_form}, None))
-    monkeypatch.setattr(omr.read, "DEFAULT_TEMPLATES", synth_templates)
+    monkeypatch.setattr(omr.cli.Reader, "load", classmethod(
+        lambda cls, ref, options: cls({synth_form.id: synth_form}, None, options, synth_templates)))
 
 
 @pytest.fixture

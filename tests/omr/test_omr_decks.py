@@ -6,12 +6,14 @@ import numpy as np
 import pytest
 
 from omr.decisions import REVIEW_FLAGS, level_class
+from omr.levels import TemplateCache
 from omr.read import read_page
 from sample_sheets.deck import effects as fx
 from sample_sheets.deck import generate_deck
 from sample_sheets.loader import load_forms
 
 FORMS = load_forms()
+TEMPLATES = TemplateCache()
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +25,8 @@ def coverage():
     def get(form_id):
         if form_id not in cache:
             deck = generate_deck(FORMS[form_id], 1, seed=1, effects="none", coverage=True)
-            cache[form_id] = [(d.truth, p.truth, p.image, read_page(p.image, FORMS))
+            cache[form_id] = [(d.truth, p.truth, p.image,
+                               read_page(p.image, FORMS, templates=TEMPLATES))
                               for d in deck.documents() for p in d.pages]
         return cache[form_id]
     return get
@@ -121,7 +124,7 @@ def test_each_scan_effect_alone_at_its_strongest_reads_or_flags(coverage, effect
     rng = np.random.default_rng(5)
     for doc, page, image, _ in coverage("answer_folder")[:4]:
         scan = fx.apply_effects(image, STRONGEST[effect], 300, rng)
-        record = read_page(scan, FORMS)
+        record = read_page(scan, FORMS, templates=TEMPLATES)
         assert (record.status, record.page) == ("ok", page["page"]), record.reason
         assert record.registration.rotated_180 == (effect == "upside down")
         assert ("bitonal" in record.flags) == (effect == "bitonal")
@@ -132,21 +135,21 @@ def test_each_scan_effect_alone_at_its_strongest_reads_or_flags(coverage, effect
 
 
 def test_blank_sheet_is_an_exception():
-    record = read_page(np.full((3300, 2550), 236, np.uint8), FORMS)
+    record = read_page(np.full((3300, 2550), 236, np.uint8), FORMS, templates=TEMPLATES)
     assert (record.status, record.reason) == ("exception", "blank page")
 
 
 def test_page_of_an_unknown_form_is_an_exception():
     from sample_sheets.render import render_page
     stranger = replace(FORMS["answer_folder"], form_code=999)
-    record = read_page(render_page(stranger, 2), FORMS)
+    record = read_page(render_page(stranger, 2), FORMS, templates=TEMPLATES)
     assert (record.status, record.reason) == ("exception", "page of no known form")
 
 
 def test_page_of_another_form_than_the_one_given_is_an_exception(coverage):
     image = coverage("answer_folder")[0][2]
     other = replace(FORMS["answer_folder"], form_code=998, id="other")
-    record = read_page(image, FORMS, form=other)
+    record = read_page(image, FORMS, form=other, templates=TEMPLATES)
     assert (record.status, record.reason) == ("exception", "page of no known form")
 
 
@@ -156,7 +159,7 @@ def test_lithocode_failing_its_check_digit_is_an_exception():
     form = FORMS["answer_folder"]
     image = render_page(form, 1)
     draw_barcode(image, form.page(1).lithocode.box, "00000018", 300)
-    record = read_page(image, FORMS)
+    record = read_page(image, FORMS, templates=TEMPLATES)
     assert (record.status, record.reason) == (
         "exception", "lithocode fails its check digit: 00000018")
     assert record.eye_readable and record.form == "answer_folder" and record.fields
@@ -164,5 +167,5 @@ def test_lithocode_failing_its_check_digit_is_an_exception():
 
 def test_a_72_dpi_page_is_an_exception():
     from sample_sheets.render import render_page
-    record = read_page(render_page(FORMS["answer_folder"], 1, dpi=72), FORMS)
+    record = read_page(render_page(FORMS["answer_folder"], 1, dpi=72), FORMS, templates=TEMPLATES)
     assert record.status == "exception" and record.reason.startswith("resolution too low: 72 px")

@@ -4,12 +4,14 @@ erasure residue under the bitonal threshold, told from dust and streaks."""
 import numpy as np
 import pytest
 
+from omr.levels import TemplateCache
 from omr.read import read_page
 from sample_sheets.deck import effects as fx
 from sample_sheets.deck import generate_deck
 from sample_sheets.loader import load_forms
 
 FORMS = load_forms()
+TEMPLATES = TemplateCache()
 
 
 def _keys(reads):
@@ -41,7 +43,8 @@ def _erased_blanks(reads):
 def harsh_g4():
     """Two answer folders scanned with harsh effects to TIFF G4: [(page truth, record)]."""
     deck = generate_deck(FORMS["answer_folder"], 2, seed=1, effects="harsh", image_format="tif")
-    return [(p.truth, read_page(p.image, FORMS)) for d in deck.documents() for p in d.pages
+    return [(p.truth, read_page(p.image, FORMS, templates=TEMPLATES))
+            for d in deck.documents() for p in d.pages
             if p.truth["page"] is not None]
 
 
@@ -71,7 +74,8 @@ def test_dust_and_streaks_on_a_bitonal_page_are_not_erasures():
                           bitonal_threshold=int(round(paper - fx.BITONAL_DARKNESS
                                                       * (paper - black))))
     rng = np.random.default_rng(0)
-    reads = [(p.truth, read_page(fx.apply_effects(p.image, scan, 300, rng), FORMS))
+    reads = [(p.truth, read_page(fx.apply_effects(p.image, scan, 300, rng), FORMS,
+                                 templates=TEMPLATES))
              for p in doc.pages]
     changed, found = _found_changes(reads)
     assert not _erased_blanks(reads)

@@ -25,6 +25,7 @@ from PIL import Image
 from sample_sheets.cli import deck as deck_command
 from sample_sheets.deck import generate_deck, header_document, write_deck
 from sample_sheets.deck.effects import LEVELS as EFFECT_LEVELS
+from sample_sheets.deck.effects import ScanEffects, apply_effects
 from sample_sheets.deck.marks import FULL_MARK_DARKNESS, STENCIL_FILL, STYLES
 from sample_sheets.loader import load_forms
 from sample_sheets.render import render_page
@@ -336,3 +337,31 @@ def test_deck_command_writes_pages_and_truth(tmp_path):
     bad = CliRunner().invoke(deck_command, ["no_such_form", "--count", "1", "--out",
                                             str(tmp_path / "x")])
     assert bad.exit_code != 0 and "no_such_form" in bad.output
+
+
+def test_worst_scans_clip_corner_marks_never_bubbles_and_shade_the_page():
+    clipped = 0
+    for doc in deck_of("answer_folder", count=6, seed=21, dpi=100, effects="worst").documents():
+        for page in doc.pages:
+            fx = page.truth["effects"]
+            if page.truth["page"] is None:
+                continue
+            m, (rows, cols) = np.asarray(page.truth["transform"]), page.image.shape
+            form_page = FORMS["answer_folder"].page(page.truth["page"])
+            bubbles = form_page.bubble_array[:, :2] @ m[:, :2].T + m[:, 2]
+            assert ((bubbles >= 0) & (bubbles < (cols, rows))).all()
+            marks = np.array([m @ [k.x_in, k.y_in, 1] for k in form_page.registration])
+            clipped += not ((marks >= 5) & (marks < (cols - 5, rows - 5))).all()
+            gradient = fx["illumination"][0]
+            assert gradient == 0 if fx["bitonal_threshold"] else 0.05 <= gradient <= 0.15
+    assert clipped
+
+
+def test_uneven_light_darkens_the_paper_by_its_share_of_paper_minus_black():
+    sheet = np.full((1100, 850), 255, np.uint8)
+    sheet[500:600, 400:450] = 0
+    fx = ScanEffects(paper=240, black=20, illumination=(0.15, 0.0, 0.0))   # darker to the right
+    scan = apply_effects(sheet, fx, 100, np.random.default_rng(0))
+    assert abs(int(scan[550, 0]) - 240) <= 1
+    assert abs(int(scan[550, -1]) - (240 - 0.15 * 220)) <= 1.5
+    assert scan[550, 420] == 20                                               # black stays black
