@@ -16,10 +16,11 @@ from flask import Flask, url_for
 import capture.cli
 import capture.demo
 import capture.views
+import edit_station.jobs
 import omr.cli
 import sample_sheets.cli
 import sample_sheets.demo
-from station import admin, auth, migrate, web
+from station import admin, auth, events, migrate, web
 from station.cli import db, users, worker
 from station.config import load_settings
 from station.db import redact
@@ -34,6 +35,8 @@ BLUEPRINTS = (
     capture.views.bp,
 )
 """Every area's blueprint; the station's first, so its templates (``base.html``) are found."""
+
+events.listen(events.BATCH_ASSEMBLED, edit_station.jobs.queue_batch)
 
 def demo_forms() -> None:
     """The demo's printed forms and test deck, under ``var/demo``."""

@@ -36,6 +36,9 @@ class BatchSpec:
     image_format: str = "jpg"
     shuffle: bool = False
     declared: int | None = None
+    plan: dict | None = None
+    """Values to give keys, as a coverage plan: field → key → the value of
+    each first document in turn ("" blank, "*" a multiple mark)."""
 
 
 @dataclass
@@ -63,6 +66,7 @@ def write_batch(folder: Path, spec: BatchSpec, forms: dict[str, Form] | None = N
     header = write_header(folder, spec, forms)
     deck = generate_deck(forms[spec.form_id], spec.count, seed=spec.seed, effects=spec.effects,
                          first_lithocode=spec.first_lithocode, image_format=spec.image_format)
+    deck.plan = spec.plan or deck.plan
     pages = [(doc.truth, page) for doc in deck.documents() for page in doc.pages]
     order = np.random.default_rng([spec.seed, 7]).permutation(len(pages)) if spec.shuffle \
         else range(len(pages))

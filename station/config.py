@@ -11,6 +11,7 @@ name                        meaning and default
 ``SCANSCORE_QUEUE``         the RQ queue name; default ``scanscore``
 ``PERMANENT_SESSION_LIFETIME``  idle time before a session expires, seconds; default 8 hours
 ``SCANSCORE_PASSWORD_HASH`` werkzeug hashing method for new passwords; default ``scrypt``
+``SCANSCORE_EDIT_CLAIM_SECONDS``  how long an editor holds a claimed edit item; default 600
 ==========================  ==============================================================
 
 The same names are the keys of the mapping given to ``create_app(config)``, which wins over
@@ -38,8 +39,10 @@ NAMES = (
     "SCANSCORE_QUEUE",
     "PERMANENT_SESSION_LIFETIME",
     "SCANSCORE_PASSWORD_HASH",
+    "SCANSCORE_EDIT_CLAIM_SECONDS",
 )
 DEFAULT_SESSION_LIFETIME = timedelta(hours=8)
+DEFAULT_EDIT_CLAIM = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,7 @@ class Settings:
     queue_name: str
     session_lifetime: timedelta
     password_hash_method: str
+    edit_claim: timedelta = DEFAULT_EDIT_CLAIM
 
 
 def load_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
@@ -71,8 +75,9 @@ def load_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
         secret_key=values["SECRET_KEY"] or _stored_secret(var_dir / "secret_key"),
         var_dir=var_dir,
         queue_name=values["SCANSCORE_QUEUE"] or "scanscore",
-        session_lifetime=_lifetime(values["PERMANENT_SESSION_LIFETIME"]),
+        session_lifetime=_seconds(values["PERMANENT_SESSION_LIFETIME"], DEFAULT_SESSION_LIFETIME),
         password_hash_method=values["SCANSCORE_PASSWORD_HASH"] or "scrypt",
+        edit_claim=_seconds(values["SCANSCORE_EDIT_CLAIM_SECONDS"], DEFAULT_EDIT_CLAIM),
     )
 
 
@@ -84,9 +89,9 @@ def current_settings() -> Settings:
     return load_settings()
 
 
-def _lifetime(value: timedelta | int | str | None) -> timedelta:
+def _seconds(value: timedelta | int | str | None, default: timedelta) -> timedelta:
     if value is None:
-        return DEFAULT_SESSION_LIFETIME
+        return default
     if isinstance(value, timedelta):
         return value
     return timedelta(seconds=float(value))

@@ -347,7 +347,7 @@ def _field_plan(fld: Field, student: Student | None, fixed: dict[str, str] | Non
         values = dict.fromkeys(fld.keys, "")
     scheduled = plan.get(fld.name, {})
     for key, schedule in scheduled.items():
-        if index < len(schedule):
+        if index < len(schedule) and schedule[index] is not None:  # None: its own value
             values[key] = schedule[index]
     return {key: plan_key(fld, values[key], mix, rng) for key in fld.keys}
 
