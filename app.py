@@ -17,6 +17,7 @@ import capture.cli
 import capture.demo
 import capture.views
 import edit_station.jobs
+import edit_station.views
 import omr.cli
 import sample_sheets.cli
 import sample_sheets.demo
@@ -33,6 +34,7 @@ BLUEPRINTS = (
     auth.bp,
     admin.bp,
     capture.views.bp,
+    edit_station.views.bp,
 )
 """Every area's blueprint; the station's first, so its templates (``base.html``) are found."""
 

@@ -14,6 +14,7 @@ they call these functions and get frozen records:
   pages change (a page rescanned, moved or added), to notice stale work;
 - :func:`request_rescan` — send a document back to the operator: one
   ``edit_rescan`` exception per page in capture's exception queue;
+- :func:`page_view` — a page image for a screen;
 - :func:`key_lithocode` — a loose page's lithocode keyed from its printed
   digits: the page joins its document and the batch is assembled again.
 """
@@ -30,6 +31,7 @@ from capture.batches import reassemble
 from capture.exceptions import open_exception
 from capture.formset import known_forms
 from capture.models import Batch, Document, DocumentCondition, Page, PageRead
+from capture.renditions import rendition
 from omr.record import MarkRecord
 from sample_sheets.codes import lithocode_valid
 from station import audit
@@ -236,3 +238,9 @@ def _batch_facts(batch: Batch) -> BatchFacts:
 def _fingerprint(pages: list[tuple[int, str]]) -> str:
     text = ",".join(f"{page_id}:{sha}" for page_id, sha in sorted(pages))
     return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def page_view(sha256: str, rotated: bool) -> bytes | None:
+    """A stored page as a PNG for a screen (1000 px wide, upright), or None
+    when the file is not an image that can be shown."""
+    return rendition(sha256, "page", rotated)

@@ -74,12 +74,13 @@ class EditDocument(Base):
 
 
 class EditItem(Base):
+    """An item of the edit queue. The claim's index, ``ix_edit_item_next`` on
+    (batch_id, document_id NULLS FIRST, id) of the claimable items, is made by
+    the migration (the order of :func:`edit_station.queue.claim_next`)."""
+
     __tablename__ = "edit_item"
     __table_args__ = (
         _check("status", ItemStatus),
-        Index("ix_edit_item_next", "batch_id", "document_id", "id",
-              postgresql_where=text("status IN ('open', 'second_key')"),
-              sqlite_where=text("status IN ('open', 'second_key')")),
         Index("uq_edit_item_waiting", "finding", unique=True,
               postgresql_where=text("status IN ('open', 'second_key', 'supervisor')"),
               sqlite_where=text("status IN ('open', 'second_key', 'supervisor')")),
@@ -136,4 +137,14 @@ class EditCorrection(Base):
     at: Mapped[datetime] = mapped_column(Stamp, default=utcnow)
 
 
-TABLES = (EditDocument, EditItem, EditCorrection)
+class EditBatch(Base):
+    """A batch a supervisor released (every document of it released)."""
+
+    __tablename__ = "edit_batch"
+
+    batch_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    released_by: Mapped[str] = mapped_column(String(64))
+    released_at: Mapped[datetime] = mapped_column(Stamp, default=utcnow)
+
+
+TABLES = (EditDocument, EditItem, EditCorrection, EditBatch)

@@ -10,7 +10,8 @@ waiting item whose finding is gone is cleared, and a document with nothing
 waiting is released.
 
 Claims: :func:`claim_next` takes the first waiting item, oldest batch first,
-then by document, in one statement: ``FOR UPDATE SKIP LOCKED`` on PostgreSQL;
+then by document (a batch's loose pages first: their lithocodes complete
+documents), in one statement: ``FOR UPDATE SKIP LOCKED`` on PostgreSQL;
 on SQLite the statement runs under the database's single write lock, in a
 transaction of its own. A claim lasts ``SCANSCORE_EDIT_CLAIM_SECONDS``
 (default 10 minutes); an expired claim is free for anyone.
@@ -207,7 +208,7 @@ WHERE id = (
       AND (claimed_by IS NULL OR claim_expires_at < :now)
       AND (first_by IS NULL OR first_by <> :user)
       AND (skipped_by IS NULL OR skipped_by <> :user)
-    ORDER BY batch_id, document_id, id
+    ORDER BY batch_id, document_id NULLS FIRST, id
     LIMIT 1 {lock})
   AND (claimed_by IS NULL OR claim_expires_at < :now)
 RETURNING id"""

@@ -144,13 +144,12 @@ def check_document(form: Form, values: Values, conditions: Iterable[Condition] =
     for rule in form_rules(form):
         for finding in _rule_findings(form, rule, values, conditions):
             where = (finding.field, finding.key) if finding.field else (finding.rule,)
-            if where in taken or confirmed.get(finding.place) == finding.value:
-                continue
-            taken.add(where)
-            findings.append(finding)
-    blank = [f for f in findings if f.rule in _blank_document_rules(form)]
-    return blank + [f for f in findings if f.field is None and f not in blank] if blank \
-        else findings
+            if where not in taken:
+                taken.add(where)
+                findings.append(finding)
+    if any(f.rule in _blank_document_rules(form) for f in findings):
+        findings = [f for f in findings if f.field is None]
+    return [f for f in findings if confirmed.get(f.place) != f.value]
 
 
 def _blank_document_rules(form: Form) -> set[str]:

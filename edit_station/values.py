@@ -68,7 +68,7 @@ def clip_facts(form: Form, read_values: dict[str, Any], fields: list[str], key: 
     name = fields[0] if fields else None
     if name is None or name not in read_values["keys"]:
         first = min(read_values["pages"], key=int, default=None)
-        return {"page": int(first), "box": None, "bubbles": [], "write_in": []} \
+        return {**_page(read_values, first), "box": None, "bubbles": [], "write_in": []} \
             if first else {}
     clips = read_values["clips"]
     chosen = [(f, k) for f in fields for k in clips.get(f, {}) if key is None or k == key]
@@ -76,8 +76,15 @@ def clip_facts(form: Form, read_values: dict[str, Any], fields: list[str], key: 
     write_ins = [clips[f][k]["write_in"] for f, k in chosen if clips[f][k]["write_in"]]
     bubbles = [{"key": k, "option": o, "box": b, "level": clips[f][k]["levels"].get(o, 0)}
                for f, k in chosen for o, b in clips[f][k]["bubbles"].items()]
-    return {"page": read_values["keys"][name], "box": union(boxes + write_ins),
+    number = read_values["keys"][name]
+    return {**_page(read_values, number), "box": union(boxes + write_ins),
             "bubbles": bubbles, "write_in": write_ins}
+
+
+def _page(read_values: dict[str, Any], number: int | str) -> dict[str, Any]:
+    page = read_values["pages"][str(number)]
+    return {"page": int(number), "page_id": page["page_id"], "sha256": page["sha256"],
+            "rotated": page["rotated"]}
 
 
 def levels_of(clip: dict[str, Any]) -> dict[str, dict[str, int]]:

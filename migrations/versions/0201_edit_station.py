@@ -24,6 +24,12 @@ ITEM_STATUSES = ("status IN ('open', 'second_key', 'supervisor', 'done', 'cleare
 
 
 def upgrade() -> None:
+    op.create_table('edit_batch',
+    sa.Column('batch_id', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('released_by', sa.String(length=64), nullable=False),
+    sa.Column('released_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('batch_id', name=op.f('pk_edit_batch'))
+    )
     op.create_table('edit_correction',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('document_id', sa.Integer(), nullable=False),
@@ -96,12 +102,14 @@ def upgrade() -> None:
     sa.CheckConstraint(ITEM_STATUSES, name=op.f('ck_edit_item_status')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_edit_item'))
     )
+    nulls_first = " NULLS FIRST" if op.get_bind().dialect.name == "postgresql" else ""
+    op.execute(f"CREATE INDEX ix_edit_item_next ON edit_item (batch_id, document_id{nulls_first},"
+               f" id) WHERE {NEXT}")
     with op.batch_alter_table('edit_item', schema=None) as batch_op:
         batch_op.create_index('ix_edit_item_batch_rule', ['batch_id', 'rule', 'status'],
                               unique=False)
         batch_op.create_index('ix_edit_item_document', ['document_id'], unique=False)
-        batch_op.create_index('ix_edit_item_next', ['batch_id', 'document_id', 'id'], unique=False,
-                                postgresql_where=sa.text(NEXT), sqlite_where=sa.text(NEXT))
+
         batch_op.create_index('uq_edit_item_waiting', ['finding'], unique=True,
                                 postgresql_where=sa.text(WAITING), sqlite_where=sa.text(WAITING))
 
@@ -126,3 +134,4 @@ def downgrade() -> None:
         batch_op.drop_index('ix_edit_correction_at')
 
     op.drop_table('edit_correction')
+    op.drop_table('edit_batch')

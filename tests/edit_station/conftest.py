@@ -4,10 +4,13 @@ default rule (planted through the deck's plan), ingested and read for real."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 
+import cv2
 import pytest
 from flask import Flask
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from capture.demo import BatchSpec, BatchTruth, write_batch
 from capture.formset import known_forms
@@ -60,27 +63,67 @@ def defect_plan() -> dict:
     return plan
 
 
+LOOSE_PAGE = "0039.jpg"
+"""Page 3 of document 9, its lithocode bars painted out: a loose page (lithocode
+unread) and a page missing from document 9."""
+DPI = 300
+
+
 @pytest.fixture(scope="session")
 def defect_batch(tmp_path_factory) -> BatchTruth:
     folder = tmp_path_factory.mktemp("scans") / "defects"
-    return write_batch(folder, BatchSpec(FORM, len(PLANTED), seed=77, first_lithocode=7100,
-                                         effects="none", plan=defect_plan()))
+    truth = write_batch(folder, BatchSpec(FORM, len(PLANTED), seed=77, first_lithocode=7100,
+                                          effects="none", plan=defect_plan()))
+    page = folder / LOOSE_PAGE
+    image = cv2.imread(str(page), cv2.IMREAD_GRAYSCALE)
+    x, y, w, h = (int(v * DPI) for v in (4.7, 0.2, 1.85, 0.4))
+    image[y:y + h, x:x + w] = 255
+    cv2.imwrite(str(page), image, [cv2.IMWRITE_JPEG_QUALITY, 95])
+    return truth
 
 
 @pytest.fixture
-def ctx(app: Flask) -> Iterator[Flask]:
+def ingested(app: Flask, defect_batch) -> BatchTruth:
+    """The defect batch ingested and read (jobs in process: it is in edit).
+    Requests of test clients must not run inside an outer app context (they
+    would share its ``g``): use :func:`database` for a session."""
     with app.app_context():
-        yield app
-
-
-@pytest.fixture
-def ingested(ctx, defect_batch) -> BatchTruth:
-    """The defect batch ingested and read (jobs in process: it is in edit)."""
-    ingest_files(scanner_files([defect_batch.folder]), "scanner 1")
+        ingest_files(scanner_files([defect_batch.folder]), "scanner 1")
     return defect_batch
 
 
-def waiting_items() -> list[EditItem]:
-    with session_scope() as session:
+@contextmanager
+def database(app: Flask) -> Iterator[Session]:
+    """A session on the app's database, in an app context of its own."""
+    with app.app_context(), session_scope() as session:
+        yield session
+
+
+def waiting_items(app: Flask) -> list[EditItem]:
+    with database(app) as session:
         return list(session.scalars(select(EditItem).where(
             EditItem.status.in_(("open", "second_key", "supervisor"))).order_by(EditItem.id)))
+
+
+def truth_value(truth: BatchTruth, lithocode: str, field: str, key: str) -> str:
+    """What the student meant in a key: the letter printed above a multiple
+    mark, else the value gridded."""
+    doc = next(d for d in truth.documents if d["lithocode"] == lithocode)
+    for page in doc["pages"]:
+        if field in page["fields"]:
+            k = page["fields"][field][key]
+            return (k.get("printed") or k["value"]) if k["value"] == "*" else k["value"]
+    raise KeyError(field)
+
+
+def claim(client, headers, holding=(), queue=None):
+    body = {"holding": list(holding), **({"queue": queue} if queue else {})}
+    response = client.post("/api/edit/next", json=body, headers=headers)
+    assert response.status_code in (200, 204), response.get_json()
+    return response.get_json() if response.status_code == 200 else None
+
+
+def submit(client, headers, item_id, body, status=200):
+    response = client.post(f"/api/edit/items/{item_id}", json=body, headers=headers)
+    assert response.status_code == status, response.get_json()
+    return response.get_json()
