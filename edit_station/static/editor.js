@@ -54,7 +54,8 @@
     current = item;
     $("empty").hidden = !!item;
     $("item").hidden = !item;
-    if (!item) return;
+    if (!item) { delete $("item").dataset.item; return; }
+    $("item").dataset.item = item.id;
     $("problem").textContent = item.problem;
     $("where").textContent = `batch ${item.batch_id} · document ${item.lithocode || "(lithocode unread)"} · ${item.rule}` +
       (item.second_keying ? " · second keying" : "");
