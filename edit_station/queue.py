@@ -31,6 +31,7 @@ from capture.documents import (
     LoosePage,
     batch_documents,
     batch_is_assembled,
+    capture_document,
 )
 from capture.formset import known_forms
 from edit_station.models import (
@@ -91,7 +92,7 @@ def take_document(session: Session, doc: CaptureDocument) -> EditDocument | None
         conditions
     edoc.status, edoc.released_at = DocumentStatus.OPEN, None
     session.flush()
-    recheck(session, edoc)
+    recheck(session, edoc, doc)
     return edoc
 
 
@@ -102,10 +103,12 @@ def corrections_of(session: Session, edoc: EditDocument) -> list[EditCorrection]
         EditCorrection.fingerprint == edoc.fingerprint).order_by(EditCorrection.id)))
 
 
-def recheck(session: Session, edoc: EditDocument) -> list[Finding]:
+def recheck(session: Session, edoc: EditDocument, doc: CaptureDocument | None = None
+            ) -> list[Finding]:
     """Post-edit: run every rule on the document's values now; open items
     for new findings, clear those whose finding is gone, release the
-    document when nothing waits. Returns the findings."""
+    document when nothing waits. Returns the findings. ``doc``: the captured
+    document, read through the door only when a new item needs its clip."""
     form = known_forms()[edoc.form_id]
     values = current_values(edoc.read_values, [(c.field, c.key, c.value_after)
                                                for c in corrections_of(session, edoc)])
@@ -126,7 +129,8 @@ def recheck(session: Session, edoc: EditDocument) -> list[Finding]:
             item.status, item.resolved_at, item.claimed_by = ItemStatus.CLEARED, utcnow(), None
     for key, finding in wanted.items():
         if key not in waiting:
-            session.add(_item(form, edoc, key, finding))
+            doc = doc or capture_document(session, edoc.document_id)
+            session.add(_item(form, edoc, doc, key, finding))
     if not wanted and edoc.status == DocumentStatus.OPEN:
         edoc.status, edoc.released_at = DocumentStatus.RELEASED, utcnow()
     session.flush()
@@ -137,7 +141,7 @@ def _finding_key(document_id: int, f: Finding) -> str:
     return f"{document_id}:{f.rule}:{f.field or ''}:{f.key or ''}"
 
 
-def _item(form, edoc: EditDocument, key: str, f: Finding) -> EditItem:
+def _item(form, edoc: EditDocument, doc: CaptureDocument, key: str, f: Finding) -> EditItem:
     rule = rule_of(form, f.rule)
     fields = list(rule.fields) if rule.when == "date_out_of_range" else \
         [f.field] if f.field else []
@@ -145,7 +149,7 @@ def _item(form, edoc: EditDocument, key: str, f: Finding) -> EditItem:
                     lithocode=edoc.lithocode, form_id=edoc.form_id, rule=f.rule,
                     field=f.field, key=f.key, value=f.value[:200], problem=f.problem[:500],
                     resolution=rule.resolution, double_key=rule.double_key,
-                    clip=clip_facts(form, edoc.read_values, fields, f.key),
+                    clip=clip_facts(doc, fields, f.key),
                     fingerprint=edoc.fingerprint)
 
 

@@ -5,12 +5,11 @@ records, then read with the corrections applied.
 
     {"fields": {field: {key: [value, [review flags], changed or null]}},
      "keys":   {field: page number},
-     "pages":  {page number: {"page_id", "sha256", "size", "rotated"}},
-     "clips":  {field: {key: {"box", "bubbles", "levels", "write_in"}}}}
+     "pages":  {page number: {"page_id", "sha256", "rotated"}}}
 
-``changed`` is ``[from, to]`` for an answer over an erasure (docs/omr.md). The
-clip facts stay with the document so that an item, its clip and its levels
-are served without reading the mark records again.
+``changed`` is ``[from, to]`` for an answer over an erasure (docs/omr.md). An
+item keeps its own clip facts (:func:`clip_facts`: boxes and levels from the
+mark record), so that it is served without reading the mark records again.
 """
 
 from __future__ import annotations
@@ -18,35 +17,27 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from capture.documents import CaptureDocument
+from capture.documents import CaptureDocument, ReadPage
 from edit_station.rules import Value, Values
 from omr.decisions import REVIEW_FLAGS
 from omr.record import Box
-from sample_sheets.model import Form
 
 
 def snapshot(doc: CaptureDocument) -> dict[str, Any]:
     """The ``read_values`` of a captured document (see the module's docstring)."""
     fields: dict[str, dict[str, list]] = {}
     keys: dict[str, int] = {}
-    clips: dict[str, dict[str, dict]] = {}
     pages = {}
     for page in doc.pages:
         record = page.record
         pages[str(page.page_number)] = {"page_id": page.page_id, "sha256": page.image_sha256,
-                                        "size": list(record.size or (0, 0)),
-                                        "rotated": page.rotated,
-                                        "eye_readable": list(record.eye_readable or ())}
+                                        "rotated": page.rotated}
         for name, reads in record.fields.items():
             keys[name] = page.page_number
             fields[name] = {k: [r.value, [f for f in r.flags if f in REVIEW_FLAGS],
                                 list(r.changed) if r.changed else None]
                             for k, r in reads.items()}
-            clips[name] = {k: {"box": list(r.box), "levels": r.levels,
-                               "bubbles": {o: list(b) for o, b in r.bubbles.items()},
-                               "write_in": list(r.write_in) if r.write_in else None}
-                           for k, r in reads.items()}
-    return {"fields": fields, "keys": keys, "pages": pages, "clips": clips}
+    return {"fields": fields, "keys": keys, "pages": pages}
 
 
 def current_values(read_values: dict[str, Any], corrections: Iterable[tuple[str, str, str]]
@@ -60,31 +51,27 @@ def current_values(read_values: dict[str, Any], corrections: Iterable[tuple[str,
     return values
 
 
-def clip_facts(form: Form, read_values: dict[str, Any], fields: list[str], key: str | None
-               ) -> dict[str, Any]:
-    """What the screen needs to show a finding: the page, the box to cut
-    (union of the keys concerned), each bubble's box and level, the write-in
-    boxes. Empty for a field the document's pages do not hold."""
-    name = fields[0] if fields else None
-    if name is None or name not in read_values["keys"]:
-        first = min(read_values["pages"], key=int, default=None)
-        return {**_page(read_values, first), "box": None, "bubbles": [], "write_in": []} \
-            if first else {}
-    clips = read_values["clips"]
-    chosen = [(f, k) for f in fields for k in clips.get(f, {}) if key is None or k == key]
-    boxes = [clips[f][k]["box"] for f, k in chosen]
-    write_ins = [clips[f][k]["write_in"] for f, k in chosen if clips[f][k]["write_in"]]
-    bubbles = [{"key": k, "option": o, "box": b, "level": clips[f][k]["levels"].get(o, 0)}
-               for f, k in chosen for o, b in clips[f][k]["bubbles"].items()]
-    number = read_values["keys"][name]
-    return {**_page(read_values, number), "box": union(boxes + write_ins),
+def clip_facts(doc: CaptureDocument, fields: list[str], key: str | None) -> dict[str, Any]:
+    """What the screen needs to show a finding, from the document's mark
+    records: the page, the box to cut (union of the keys concerned and their
+    write-in boxes), each bubble's box and level. A finding on no field (or a
+    field of no page) shows the first page, without a box."""
+    page = next((p for p in doc.pages if fields and fields[0] in p.record.fields), None)
+    if page is None:
+        page = doc.pages[0]
+        return {**_page(page), "box": None, "bubbles": [], "write_in": []}
+    reads = [(k, r) for f in fields for k, r in page.record.fields.get(f, {}).items()
+             if key is None or k == key]
+    write_ins = [list(r.write_in) for _k, r in reads if r.write_in]
+    bubbles = [{"key": k, "option": o, "box": list(b), "level": r.levels.get(o, 0)}
+               for k, r in reads for o, b in r.bubbles.items()]
+    return {**_page(page), "box": union([list(r.box) for _k, r in reads] + write_ins),
             "bubbles": bubbles, "write_in": write_ins}
 
 
-def _page(read_values: dict[str, Any], number: int | str) -> dict[str, Any]:
-    page = read_values["pages"][str(number)]
-    return {"page": int(number), "page_id": page["page_id"], "sha256": page["sha256"],
-            "rotated": page["rotated"]}
+def _page(page: ReadPage) -> dict[str, Any]:
+    return {"page": page.page_number, "page_id": page.page_id, "sha256": page.image_sha256,
+            "rotated": page.rotated}
 
 
 def levels_of(clip: dict[str, Any]) -> dict[str, dict[str, int]]:
