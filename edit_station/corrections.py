@@ -14,6 +14,7 @@ Refusals raise :class:`Refused` with a ``kind`` the views turn into a status.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC
 from typing import Any
 
 from sqlalchemy import select, text, update
@@ -50,38 +51,44 @@ class Outcome:
     item_status: str
     document_id: int | None
     document_status: str | None
-    waiting: int
 
     def to_json(self) -> dict[str, Any]:
         return {"id": self.item_id, "status": self.item_status,
-                "document_id": self.document_id, "document_status": self.document_status,
-                "waiting": self.waiting}
+                "document_id": self.document_id, "document_status": self.document_status}
 
 
 def act(session: Session, item_id: int, user: User, body: dict[str, Any]) -> Outcome:
     """Apply ``{"value": ...}`` or ``{"action": ..., "reason": ...}`` to an
     item the user holds (supervisors: an item in their queue, or any item to
     accept). Nothing is stored when it is refused."""
-    item = lock_item(session, item_id)
+    item, edoc = lock_item(session, item_id)
     _check_may_act(session, item, user, body)
     if "value" in body:
-        _key(session, item, user, body["value"])
+        _key(session, item, edoc, user, body["value"])
     else:
-        _action(session, item, user, str(body.get("action", "")),
+        _action(session, item, edoc, user, str(body.get("action", "")),
                 str(body.get("reason", "")).strip())
-    return _outcome(session, item)
+    return _outcome(session, item, edoc)
 
 
-def lock_item(session: Session, item_id: int) -> EditItem:
-    """The item, locked for this transaction (SQLite: the write lock is taken
-    first, so that what is read stays true until the commit)."""
+def lock_item(session: Session, item_id: int) -> tuple[EditItem, EditDocument | None]:
+    """The item and its document, locked for this transaction in one query
+    (SQLite: the write lock is taken first, so that what is read stays true
+    until the commit)."""
     if session.get_bind().dialect.name == "sqlite":
         session.commit()
         session.execute(text("UPDATE edit_item SET id = id WHERE id = :id"), {"id": item_id})
+    row = session.execute(
+        select(EditItem, EditDocument).join(EditDocument,
+                                            EditDocument.document_id == EditItem.document_id)
+        .where(EditItem.id == item_id).with_for_update()
+        .execution_options(populate_existing=True)).first()
+    if row is not None:
+        return row[0], row[1]
     item = session.get(EditItem, item_id, with_for_update=True, populate_existing=True)
     if item is None:
         raise Refused("not_found", f"edit item {item_id} does not exist")
-    return item
+    return item, None
 
 
 def _check_may_act(session: Session, item: EditItem, user: User, body: dict) -> None:
@@ -90,8 +97,9 @@ def _check_may_act(session: Session, item: EditItem, user: User, body: dict) -> 
     supervisor = user.role in SUPERVISORS
     if item.claimed_by != user.id and not (supervisor and (
             item.status == ItemStatus.SUPERVISOR or body.get("action") == "accept")):
-        live = item.claimed_by is not None and item.claim_expires_at is not None \
-            and item.claim_expires_at > utcnow()
+        expires = item.claim_expires_at
+        live = item.claimed_by is not None and expires is not None \
+            and (expires if expires.tzinfo else expires.replace(tzinfo=UTC)) > utcnow()
         raise Refused("conflict", f"item {item.id} is held by another editor now: take the "
                       "next" if live else f"item {item.id} is not claimed by you: claim "
                       "items with POST /api/edit/next")
@@ -104,7 +112,8 @@ def _check_may_act(session: Session, item: EditItem, user: User, body: dict) -> 
                       f"{', '.join(ACTIONS)}}}", "action")
 
 
-def _action(session: Session, item: EditItem, user: User, action: str, reason: str) -> None:
+def _action(session: Session, item: EditItem, edoc: EditDocument | None, user: User,
+            action: str, reason: str) -> None:
     if action == "skip":
         item.skipped_by = user.id
         release(item)
@@ -116,7 +125,7 @@ def _action(session: Session, item: EditItem, user: User, action: str, reason: s
     elif action == "rescan":
         _rescan(session, item, user, reason)
     else:
-        _accept(session, item, user, reason)
+        _accept(session, item, edoc, user, reason)
 
 
 def _rescan(session: Session, item: EditItem, user: User, reason: str) -> None:
@@ -132,7 +141,8 @@ def _rescan(session: Session, item: EditItem, user: User, reason: str) -> None:
     session.refresh(item)
 
 
-def _accept(session: Session, item: EditItem, user: User, reason: str) -> None:
+def _accept(session: Session, item: EditItem, edoc: EditDocument | None, user: User,
+            reason: str) -> None:
     if user.role not in SUPERVISORS:
         raise Refused("forbidden", "only a supervisor accepts a default as it is", "action")
     if not reason:
@@ -143,10 +153,12 @@ def _accept(session: Session, item: EditItem, user: User, reason: str) -> None:
     audit.record(session, user, "edit.item.accept", f"edit_item:{item.id}",
                  {"status": "waiting", "value": item.value},
                  {"status": "accepted", "reason": reason})
-    _recheck_document(session, item)
+    if edoc is not None:
+        recheck(session, edoc)
 
 
-def _key(session: Session, item: EditItem, user: User, value: Any) -> None:
+def _key(session: Session, item: EditItem, edoc: EditDocument | None, user: User,
+         value: Any) -> None:
     if not isinstance(value, str) or len(value) > 200:
         raise Refused("bad_input", "value must be text (at most 200 characters)", "value")
     if item.document_id is None:
@@ -160,13 +172,13 @@ def _key(session: Session, item: EditItem, user: User, value: Any) -> None:
         raise Refused("bad_input", exc.message, exc.field) from None
     keyed = value.strip().upper()
     if item.double_key and item.status != ItemStatus.SUPERVISOR:
-        _double_key(session, item, user, keyed, changes)
+        _double_key(session, item, edoc, user, keyed, changes)
         return
-    _correct(session, item, user, changes, None)
+    _correct(session, item, edoc, user, changes, None)
 
 
-def _double_key(session: Session, item: EditItem, user: User, keyed: str,
-                changes: dict) -> None:
+def _double_key(session: Session, item: EditItem, edoc: EditDocument, user: User,
+                keyed: str, changes: dict) -> None:
     """First keying waits; the second commits on agreement, else goes to the supervisor."""
     if item.status == ItemStatus.OPEN:
         item.status, item.first_value, item.first_by = ItemStatus.SECOND_KEY, keyed, user.id
@@ -180,7 +192,7 @@ def _double_key(session: Session, item: EditItem, user: User, keyed: str,
                           item.first_value or "")
     if first == changes:
         first_user = session.get(User, item.first_by)
-        _correct(session, item, first_user.username if first_user else "?", changes,
+        _correct(session, item, edoc, first_user.username if first_user else "?", changes,
                  user.username)
         return
     item.status, item.second_value = ItemStatus.SUPERVISOR, keyed
@@ -188,31 +200,30 @@ def _double_key(session: Session, item: EditItem, user: User, keyed: str,
     audit.record(session, user, "edit.item.keyings_disagree", f"edit_item:{item.id}")
 
 
-def _correct(session: Session, item: EditItem, actor: User | str, changes: dict,
-             verified_by: str | None) -> None:
+def _correct(session: Session, item: EditItem, edoc: EditDocument, actor: User | str,
+             changes: dict, verified_by: str | None) -> None:
     """Store the corrections of ``changes`` ((field, key) → value), resolve the
     item, and check the document again."""
-    edoc = session.get(EditDocument, item.document_id, with_for_update=True)
-    values = current_values(edoc.read_values, [(c.field, c.key, c.value_after)
-                                               for c in corrections_of(session, edoc)])
+    made = corrections_of(session, edoc)
+    values = current_values(edoc.read_values, [(c.field, c.key, c.value_after) for c in made])
     name = actor if isinstance(actor, str) else actor.username
     before, after = {}, {}
     for (field, key), new in changes.items():
         old = values.get(field, {}).get(key)
         old_value = old.value if old else ""
-        session.add(EditCorrection(document_id=edoc.document_id, batch_id=edoc.batch_id,
+        made.append(EditCorrection(document_id=edoc.document_id, batch_id=edoc.batch_id,
                                    item_id=item.id, fingerprint=edoc.fingerprint,
                                    rule=item.rule, field=field, key=key,
                                    value_before=old_value, value_after=new, actor=name,
                                    verified_by=verified_by))
+        session.add(made[-1])
         before[f"{field}.{key}"], after[f"{field}.{key}"] = old_value, new
     item.status, item.resolved_by, item.resolved_at = ItemStatus.DONE, name, utcnow()
     release(item)
     audit.record(session, actor, "edit.correction", f"document:{edoc.document_id}",
                  before, {**after, "rule": item.rule, "item": item.id,
                           **({"verified_by": verified_by} if verified_by else {})})
-    session.flush()
-    recheck(session, edoc)
+    recheck(session, edoc, corrections=made)
 
 
 def _key_lithocode(session: Session, item: EditItem, user: User, value: str) -> None:
@@ -230,11 +241,6 @@ def _key_lithocode(session: Session, item: EditItem, user: User, value: str) -> 
     item.status, item.resolved_by, item.resolved_at = ItemStatus.DONE, user.username, utcnow()
     item.lithocode = code
     release(item)
-
-
-def _recheck_document(session: Session, item: EditItem) -> None:
-    if item.document_id is not None:
-        recheck(session, session.get(EditDocument, item.document_id, with_for_update=True))
 
 
 def accept_document(session: Session, document_id: int, user: User, reason: str) -> int:
@@ -258,11 +264,7 @@ def accept_document(session: Session, document_id: int, user: User, reason: str)
     return len(ids)
 
 
-def _outcome(session: Session, item: EditItem) -> Outcome:
+def _outcome(session: Session, item: EditItem, edoc: EditDocument | None) -> Outcome:
+    """What the action left: the item's status and its document's."""
     session.flush()
-    edoc = session.get(EditDocument, item.document_id) if item.document_id else None
-    waiting = session.scalar(select(text("count(*)")).select_from(EditItem).where(
-        EditItem.document_id == item.document_id, EditItem.status.in_(WAITING))) \
-        if item.document_id else 0
-    return Outcome(item.id, item.status, item.document_id, edoc.status if edoc else None,
-                   waiting)
+    return Outcome(item.id, item.status, item.document_id, edoc.status if edoc else None)

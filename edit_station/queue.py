@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import bindparam, select, text, update
+from sqlalchemy import or_, select, text, update
 from sqlalchemy.orm import Session
 
 from capture.documents import (
@@ -103,15 +103,18 @@ def corrections_of(session: Session, edoc: EditDocument) -> list[EditCorrection]
         EditCorrection.fingerprint == edoc.fingerprint).order_by(EditCorrection.id)))
 
 
-def recheck(session: Session, edoc: EditDocument, doc: CaptureDocument | None = None
-            ) -> list[Finding]:
+def recheck(session: Session, edoc: EditDocument, doc: CaptureDocument | None = None,
+            corrections: list[EditCorrection] | None = None) -> list[Finding]:
     """Post-edit: run every rule on the document's values now; open items
     for new findings, clear those whose finding is gone, release the
     document when nothing waits. Returns the findings. ``doc``: the captured
-    document, read through the door only when a new item needs its clip."""
+    document, read through the door only when a new item needs its clip;
+    ``corrections``: the document's, when the caller has them."""
     form = known_forms()[edoc.form_id]
+    if corrections is None:
+        corrections = corrections_of(session, edoc)
     values = current_values(edoc.read_values, [(c.field, c.key, c.value_after)
-                                               for c in corrections_of(session, edoc)])
+                                               for c in corrections])
     items = session.scalars(select(EditItem).where(
         EditItem.document_id == edoc.document_id,
         EditItem.fingerprint == edoc.fingerprint)).all()
@@ -204,49 +207,38 @@ def withdraw_document(session: Session, document_id: int) -> int:
 
 # --- claims ------------------------------------------------------------------------------
 
-_NEXT = """
-UPDATE edit_item SET claimed_by = :user, claimed_at = :now, claim_expires_at = :until
-WHERE id = (
-    SELECT id FROM edit_item
-    WHERE status IN :statuses
-      AND (claimed_by IS NULL OR claim_expires_at < :now)
-      AND (first_by IS NULL OR first_by <> :user)
-      AND (skipped_by IS NULL OR skipped_by <> :user)
-    ORDER BY batch_id, document_id NULLS FIRST, id
-    LIMIT 1 {lock})
-  AND (claimed_by IS NULL OR claim_expires_at < :now)
-RETURNING id"""
-_CLAIMS = {dialect: text(_NEXT.format(lock=lock)).bindparams(
-    bindparam("statuses", expanding=True))
-    for dialect, lock in (("postgresql", "FOR UPDATE SKIP LOCKED"), ("sqlite", ""))}
-
-
-def claim_next(session: Session, user_id: int, holding: list[int], supervisor: bool = False
-               ) -> int | None:
-    """Claim the next item for ``user_id`` and commit; returns its id, or None
-    when nothing waits. A live claim the user already holds and the screen
-    does not (``holding``: the ids it shows) comes first: a reloaded screen
-    gets its items back. ``supervisor``: the supervisor's queue (help asked,
-    keyings that disagree)."""
-    session.commit()  # a transaction of its own (SQLite: under the write lock from the start)
+def claim_next(session: Session, user_id: int, holding: list[int] | None = None,
+               supervisor: bool = False, resume: bool = False) -> EditItem | None:
+    """Claim the next item for ``user_id`` (the caller commits); returns it,
+    or None when nothing waits. ``resume``: a live claim the user holds and
+    the screen does not show (``holding``: the ids it shows) comes first, so a
+    reloaded screen gets its items back. ``supervisor``: the supervisor's
+    queue (help asked, keyings that disagree)."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.commit()  # the claim's transaction starts with its write: under the lock
     now = utcnow()
     until = now + current_settings().edit_claim
-    held = session.scalar(select(EditItem.id).where(
-        EditItem.claimed_by == user_id, EditItem.claim_expires_at > now,
-        EditItem.status.in_(WAITING), EditItem.id.not_in(holding or [-1]))
-        .order_by(EditItem.id).limit(1))
-    if held is not None:
-        session.execute(update(EditItem).where(EditItem.id == held)
-                        .values(claim_expires_at=until))
-        session.commit()
-        return held
+    if resume:
+        held = session.scalars(update(EditItem).where(EditItem.id == select(EditItem.id).where(
+            EditItem.claimed_by == user_id, EditItem.claim_expires_at > now,
+            EditItem.status.in_(WAITING), EditItem.id.not_in(holding or [-1]))
+            .order_by(EditItem.id).limit(1).scalar_subquery())
+            .values(claim_expires_at=until).returning(EditItem)).first()
+        if held is not None:
+            return held
     statuses = [ItemStatus.SUPERVISOR] if supervisor else [ItemStatus.OPEN,
                                                             ItemStatus.SECOND_KEY]
-    claim = _CLAIMS[session.get_bind().dialect.name]
-    claimed = session.scalar(claim, {"user": user_id, "now": now, "until": until,
-                                     "statuses": [str(s) for s in statuses]})
-    session.commit()
-    return claimed
+    free = or_(EditItem.claimed_by.is_(None), EditItem.claim_expires_at < now)
+    first = (select(EditItem.id).where(
+        EditItem.status.in_(statuses), free,
+        or_(EditItem.first_by.is_(None), EditItem.first_by != user_id),
+        or_(EditItem.skipped_by.is_(None), EditItem.skipped_by != user_id))
+        .order_by(EditItem.batch_id, EditItem.document_id.nulls_first(), EditItem.id)
+        .limit(1).with_for_update(skip_locked=True).scalar_subquery())
+    return session.scalars(update(EditItem).where(EditItem.id == first, free)
+                           .values(claimed_by=user_id, claimed_at=now, claim_expires_at=until)
+                           .returning(EditItem), execution_options={"synchronize_session":
+                                                                    False}).first()
 
 
 def release(item: EditItem) -> None:

@@ -160,8 +160,8 @@ def page_image(item_id: int) -> Response:
 @bp.post("/api/edit/next")
 @require_role(*STATION)
 def api_next() -> Response | tuple[str, int]:
-    """Claim the next item: ``{"holding": [ids on screen], "queue": "supervisor"}``
-    (both optional); 204 when nothing waits."""
+    """Claim the next item: ``{"holding": [ids on screen], "resume": true,
+    "queue": "supervisor"}`` (all optional); 204 when nothing waits."""
     body = _json_body()
     holding = body.get("holding", [])
     if not isinstance(holding, list) or not all(isinstance(i, int) for i in holding):
@@ -169,11 +169,12 @@ def api_next() -> Response | tuple[str, int]:
     supervisor_queue = body.get("queue") == "supervisor"
     if supervisor_queue and not _supervisor():
         raise ApiError(403, "the supervisor's queue is for supervisors", {"field": "queue"})
+    user_id, supervisor = current_user().id, _supervisor()
     session = db_session()
-    item_id = claim_next(session, current_user().id, holding, supervisor_queue)
-    if item_id is None:
-        return "", 204
-    return jsonify(item_json(session, session.get(EditItem, item_id), _supervisor()))
+    item = claim_next(session, user_id, holding, supervisor_queue, body.get("resume") is True)
+    shown = item_json(session, item, supervisor) if item is not None else None
+    session.commit()
+    return jsonify(shown) if shown else ("", 204)
 
 
 @bp.get("/api/edit/items/<int:item_id>")

@@ -22,8 +22,8 @@
     return { ok: response.ok, status: response.status, data };
   }
 
-  async function claim(holding) {
-    const body = { holding };
+  async function claim(holding, resume = false) {
+    const body = { holding, resume };
     if (queue) body.queue = queue;
     const answer = await api("/api/edit/next", body);
     if (!answer.ok) { say(answer.data ? answer.data.error : "cannot claim an item"); return null; }
@@ -137,5 +137,5 @@
     }
   });
 
-  claim([]).then((item) => { show(item); preload(); });
+  claim([], true).then((item) => { show(item); preload(); });
 })();

@@ -50,7 +50,8 @@ def test_twenty_editors_claiming_at_once_never_share_an_item(ingested, app):
     def editor(user_id: int) -> None:
         with app.app_context(), session_scope() as session:
             start.wait()
-            claimed.append(claim_next(session, user_id, []))
+            item = claim_next(session, user_id)
+            claimed.append(item.id if item else None)
 
     threads = [threading.Thread(target=editor, args=(1000 + n,)) for n in range(20)]
     for t in threads:
