@@ -16,6 +16,7 @@ from flask import Flask, url_for
 import capture.cli
 import capture.demo
 import capture.views
+import edit_station.demo
 import edit_station.jobs
 import edit_station.views
 import omr.cli
@@ -49,6 +50,7 @@ DEMO_STEPS: tuple[Callable[[], None], ...] = (
     create_demo_accounts,
     demo_forms,
     capture.demo.run_demo,
+    edit_station.demo.run_demo,
 )
 """What ``scanscore demo`` does before serving, in order. Each step runs inside an app
 context (it may use ``station.db.db_session()`` and must commit), is idempotent, and prints

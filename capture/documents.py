@@ -9,7 +9,8 @@ they call these functions and get frozen records:
 - :func:`batch_documents` — every assembled document of a batch, and the
   batch's loose pages (read, but joined to no document: lithocode unread);
 - :func:`batch_is_assembled` — whether a batch's read records are all in and
-  its documents assembled (what the edit queue waits for);
+  its documents assembled (what the edit queue waits for); :func:`batch_ids`
+  — every batch, oldest first;
 - :func:`document_fingerprint` — a short value that changes when a document's
   pages change (a page rescanned, moved or added), to notice stale work;
 - :func:`request_rescan` — send a document back to the operator: one
@@ -158,6 +159,11 @@ def batch_is_assembled(session: Session, batch_id: int) -> bool:
     waiting = session.scalar(select(Page.id).where(Page.batch_id == batch_id,
                                                    Page.status == "received").limit(1))
     return waiting is None
+
+
+def batch_ids(session: Session) -> list[int]:
+    """Every batch's id, oldest first."""
+    return list(session.scalars(select(Batch.id).order_by(Batch.id)))
 
 
 def document_fingerprint(session: Session, document_id: int) -> str | None:
