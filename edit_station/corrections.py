@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from capture.documents import DocumentGone, document_fingerprint, key_lithocode, request_rescan
 from capture.formset import known_forms
 from edit_station.models import WAITING, EditCorrection, EditDocument, EditItem, ItemStatus
-from edit_station.queue import corrections_of, recheck, release, withdraw_document
+from edit_station.queue import recheck, release, with_corrections, withdraw_document
 from edit_station.rules import BadValue, check_lithocode, keyed_changes, rule_of
 from edit_station.values import current_values
 from station import audit
@@ -61,34 +61,34 @@ def act(session: Session, item_id: int, user: User, body: dict[str, Any]) -> Out
     """Apply ``{"value": ...}`` or ``{"action": ..., "reason": ...}`` to an
     item the user holds (supervisors: an item in their queue, or any item to
     accept). Nothing is stored when it is refused."""
-    item, edoc = lock_item(session, item_id)
+    item, edoc, corrections = lock_item(session, item_id)
     _check_may_act(session, item, user, body)
     if "value" in body:
-        _key(session, item, edoc, user, body["value"])
+        _key(session, item, edoc, corrections, user, body["value"])
     else:
         _action(session, item, edoc, user, str(body.get("action", "")),
                 str(body.get("reason", "")).strip())
     return _outcome(session, item, edoc)
 
 
-def lock_item(session: Session, item_id: int) -> tuple[EditItem, EditDocument | None]:
-    """The item and its document, locked for this transaction in one query
-    (SQLite: the write lock is taken first, so that what is read stays true
-    until the commit)."""
+def lock_item(session: Session, item_id: int
+              ) -> tuple[EditItem, EditDocument | None, list[EditCorrection]]:
+    """The item and its document, locked for this transaction, with the
+    document's corrections, in one query (SQLite: the write lock is taken
+    first, so that what is read stays true until the commit)."""
     if session.get_bind().dialect.name == "sqlite":
         session.commit()
         session.execute(text("UPDATE edit_item SET id = id WHERE id = :id"), {"id": item_id})
-    row = session.execute(
-        select(EditItem, EditDocument).join(EditDocument,
-                                            EditDocument.document_id == EditItem.document_id)
-        .where(EditItem.id == item_id).with_for_update()
-        .execution_options(populate_existing=True)).first()
-    if row is not None:
-        return row[0], row[1]
+    row, corrections = with_corrections(session, select(EditItem, EditDocument).join(
+        EditDocument, EditDocument.document_id == EditItem.document_id)
+        .where(EditItem.id == item_id).with_for_update(of=(EditItem, EditDocument))
+        .execution_options(populate_existing=True))
+    if row:
+        return row[0], row[1], corrections
     item = session.get(EditItem, item_id, with_for_update=True, populate_existing=True)
     if item is None:
         raise Refused("not_found", f"edit item {item_id} does not exist")
-    return item, None
+    return item, None, []
 
 
 def _check_may_act(session: Session, item: EditItem, user: User, body: dict) -> None:
@@ -157,8 +157,8 @@ def _accept(session: Session, item: EditItem, edoc: EditDocument | None, user: U
         recheck(session, edoc)
 
 
-def _key(session: Session, item: EditItem, edoc: EditDocument | None, user: User,
-         value: Any) -> None:
+def _key(session: Session, item: EditItem, edoc: EditDocument | None,
+         corrections: list[EditCorrection], user: User, value: Any) -> None:
     if not isinstance(value, str) or len(value) > 200:
         raise Refused("bad_input", "value must be text (at most 200 characters)", "value")
     if item.document_id is None:
@@ -172,13 +172,14 @@ def _key(session: Session, item: EditItem, edoc: EditDocument | None, user: User
         raise Refused("bad_input", exc.message, exc.field) from None
     keyed = value.strip().upper()
     if item.double_key and item.status != ItemStatus.SUPERVISOR:
-        _double_key(session, item, edoc, user, keyed, changes)
+        _double_key(session, item, edoc, corrections, user, keyed, changes)
         return
-    _correct(session, item, edoc, user, changes, None)
+    _correct(session, item, edoc, corrections, user, changes, None)
 
 
-def _double_key(session: Session, item: EditItem, edoc: EditDocument, user: User,
-                keyed: str, changes: dict) -> None:
+def _double_key(session: Session, item: EditItem, edoc: EditDocument,
+                corrections: list[EditCorrection], user: User, keyed: str,
+                changes: dict) -> None:
     """First keying waits; the second commits on agreement, else goes to the supervisor."""
     if item.status == ItemStatus.OPEN:
         item.status, item.first_value, item.first_by = ItemStatus.SECOND_KEY, keyed, user.id
@@ -192,19 +193,20 @@ def _double_key(session: Session, item: EditItem, edoc: EditDocument, user: User
                           item.first_value or "")
     if first == changes:
         first_user = session.get(User, item.first_by)
-        _correct(session, item, edoc, first_user.username if first_user else "?", changes,
-                 user.username)
+        _correct(session, item, edoc, corrections,
+                 first_user.username if first_user else "?", changes, user.username)
         return
     item.status, item.second_value = ItemStatus.SUPERVISOR, keyed
     release(item)
     audit.record(session, user, "edit.item.keyings_disagree", f"edit_item:{item.id}")
 
 
-def _correct(session: Session, item: EditItem, edoc: EditDocument, actor: User | str,
-             changes: dict, verified_by: str | None) -> None:
-    """Store the corrections of ``changes`` ((field, key) → value), resolve the
-    item, and check the document again."""
-    made = corrections_of(session, edoc)
+def _correct(session: Session, item: EditItem, edoc: EditDocument,
+             corrections: list[EditCorrection], actor: User | str, changes: dict,
+             verified_by: str | None) -> None:
+    """Store the corrections of ``changes`` ((field, key) → value) after the
+    document's ``corrections``, resolve the item, and check the document again."""
+    made = list(corrections)
     values = current_values(edoc.read_values, [(c.field, c.key, c.value_after) for c in made])
     name = actor if isinstance(actor, str) else actor.username
     before, after = {}, {}

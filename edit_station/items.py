@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask import url_for
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from capture.formset import known_forms
 from edit_station.models import EditDocument, EditItem, ItemStatus
-from edit_station.queue import corrections_of
+from edit_station.queue import with_corrections
 from edit_station.rules import bubble_fields, field_text, rule_of
 from edit_station.values import current_values, levels_of
 
@@ -61,10 +62,11 @@ def _context(session: Session, item: EditItem) -> dict[str, str]:
     """The document's other short fields, as they stand now: label → text."""
     if item.document_id is None:
         return {}
-    edoc = session.get(EditDocument, item.document_id)
+    [edoc], corrections = with_corrections(session, select(EditDocument).where(
+        EditDocument.document_id == item.document_id))
     form = known_forms()[edoc.form_id]
     values = current_values(edoc.read_values, [(c.field, c.key, c.value_after)
-                                               for c in corrections_of(session, edoc)])
+                                               for c in corrections])
     return {(f.label or f.name): field_text(f, values.get(f.name, {})).rstrip()
             for f in bubble_fields(form)
             if len(f.keys) <= CONTEXT_KEYS_AT_MOST and f.name in values}

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import or_, select, text, update
+from sqlalchemy import and_, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from capture.documents import (
@@ -94,6 +94,19 @@ def take_document(session: Session, doc: CaptureDocument) -> EditDocument | None
     session.flush()
     recheck(session, edoc, doc)
     return edoc
+
+
+def with_corrections(session: Session, query) -> tuple[list, list[EditCorrection]]:
+    """The first row of ``query`` (a select of rows ending with the
+    document) with the corrections of the document's current reading, in
+    order, fetched in the same round trip (an outer join)."""
+    rows = session.execute(query.outerjoin(EditCorrection, and_(
+        EditCorrection.document_id == EditDocument.document_id,
+        EditCorrection.fingerprint == EditDocument.fingerprint))
+        .add_columns(EditCorrection).order_by(EditCorrection.id)).all()
+    if not rows:
+        return [], []
+    return list(rows[0][:-1]), [r[-1] for r in rows if r[-1] is not None]
 
 
 def corrections_of(session: Session, edoc: EditDocument) -> list[EditCorrection]:
@@ -207,6 +220,12 @@ def withdraw_document(session: Session, document_id: int) -> int:
 
 # --- claims ------------------------------------------------------------------------------
 
+_EDITORS_QUEUE = text("edit_item.status IN ('open', 'second_key')")
+_SUPERVISOR_QUEUE = text("edit_item.status = 'supervisor'")
+"""The statuses each queue claims from, as literals: the claim's partial index
+(``ix_edit_item_next``) serves only a query whose statuses the planner sees."""
+
+
 def claim_next(session: Session, user_id: int, holding: list[int] | None = None,
                supervisor: bool = False, resume: bool = False) -> EditItem | None:
     """Claim the next item for ``user_id`` (the caller commits); returns it,
@@ -226,11 +245,9 @@ def claim_next(session: Session, user_id: int, holding: list[int] | None = None,
             .values(claim_expires_at=until).returning(EditItem)).first()
         if held is not None:
             return held
-    statuses = [ItemStatus.SUPERVISOR] if supervisor else [ItemStatus.OPEN,
-                                                            ItemStatus.SECOND_KEY]
     free = or_(EditItem.claimed_by.is_(None), EditItem.claim_expires_at < now)
     first = (select(EditItem.id).where(
-        EditItem.status.in_(statuses), free,
+        _SUPERVISOR_QUEUE if supervisor else _EDITORS_QUEUE, free,
         or_(EditItem.first_by.is_(None), EditItem.first_by != user_id),
         or_(EditItem.skipped_by.is_(None), EditItem.skipped_by != user_id))
         .order_by(EditItem.batch_id, EditItem.document_id.nulls_first(), EditItem.id)

@@ -180,13 +180,14 @@ def _value_findings(form: Form, rule: Rule, name: str, values: Values) -> list[F
     keys = values.get(name, {})
     fld = form.fields[name]
     filled = any(v.value for n in rule.fields for v in values.get(n, {}).values())
+    read = [keys.get(k, Value(BLANK)) for k in fld.keys]
+    last_letter = max((i for i, v in enumerate(read) if v.value not in (BLANK, MULTIPLE)),
+                      default=-1)
     out = []
-    for i, key in enumerate(fld.keys):
-        v = keys.get(key, Value(BLANK))
+    for i, (key, v) in enumerate(zip(fld.keys, read, strict=True)):
         if rule.positions and key not in rule.positions:
             continue
-        if _breaks(rule, v.value, [keys.get(k, Value(BLANK)).value for k in fld.keys[i + 1:]],
-                   filled):
+        if _breaks(rule, v.value, i < last_letter, filled):
             out.append(_finding(rule, name, key, v.value, {"where": where(fld, key)}))
         elif reviewed := [f for f in v.flags if f in rule.review]:
             problem = (f"{where(fld, key)} reads {v.value or 'blank'!r} from a mark flagged "
@@ -195,12 +196,14 @@ def _value_findings(form: Form, rule: Rule, name: str, values: Values) -> list[F
     return out
 
 
-def _breaks(rule: Rule, value: str, after: list[str], filled: bool) -> bool:
+def _breaks(rule: Rule, value: str, letter_after: bool, filled: bool) -> bool:
+    """Whether a key's ``value`` breaks a value rule; ``letter_after``: a
+    letter follows the key; ``filled``: some key of the rule's fields is."""
+    if rule.when == "gap_in_name":
+        return value == BLANK and letter_after
     blank = value == BLANK and (filled or not rule.partial)
     return {"blank": blank, "multiple": value == MULTIPLE,
-            "blank_or_multiple": blank or value == MULTIPLE,
-            "gap_in_name": value == BLANK and any(a not in (BLANK, MULTIPLE) for a in after),
-            }[rule.when]
+            "blank_or_multiple": blank or value == MULTIPLE}[rule.when]
 
 
 def _length_finding(form: Form, rule: Rule, name: str, values: Values) -> Finding | None:
