@@ -7,10 +7,11 @@ into the edit station (read values of the answer folder's every key), and
 200,000 open items (two multiple marks on each of the first 100,000 documents):
 bulk ``INSERT … SELECT generate_series`` statements, not the ORM per row.
 Serves the app with the real server (``scanscore serve``: waitress, 8 threads)
-and runs editors as threads, each logged in with its own HTTP session, each
-claiming (``POST /api/edit/next``) and submitting a value (``POST
-/api/edit/items/<id>``) with a think time of 1–3 s between actions; then a
-second run without think time (saturation).
+and runs editors as threads, each logged in with its own HTTP session (each
+starts after its own first think time, not all at one instant), each claiming
+(``POST /api/edit/next``) and submitting a value (``POST /api/edit/items/<id>``)
+with a think time of 1–3 s between actions; then a second run without think
+time (saturation).
 
 Prints: the time to build the data; per run, claims and submits, their p50 /
 p95 / p99 (ms, measured by the client: the whole HTTP request), items per
@@ -235,6 +236,7 @@ def run(port: int, usernames: list[str], seconds: float, think: tuple[float, flo
     def editor(username: str, seed: int) -> None:
         rng = random.Random(seed)
         me = Editor(port, username)
+        time.sleep(rng.uniform(*think))  # editors sit down at their own moment, not at once
         while time.monotonic() < stop:
             t0 = time.perf_counter()
             status, data = me.request("POST", "/api/edit/next", "{}")

@@ -170,18 +170,21 @@ def _item(form, edoc: EditDocument, doc: CaptureDocument, key: str, f: Finding) 
 
 
 def _take_loose_pages(session: Session, contents: BatchContents) -> None:
-    """An item for each loose page whose form has the lithocode rule: key the
-    eye-readable digits."""
+    """An item for each loose page whose form has the lithocode rule (key the
+    eye-readable digits); the items of pages no longer loose are cleared."""
     forms = known_forms()
     keys = {f"page{lp.page.page_id}:{LITHOCODE_RULE}": lp for lp in contents.loose_pages}
-    waiting = set(session.scalars(select(EditItem.finding).where(
+    waiting = {i.finding: i for i in session.scalars(select(EditItem).where(
         EditItem.batch_id == contents.batch.id, EditItem.document_id.is_(None),
-        EditItem.status.in_(WAITING))))
+        EditItem.status.in_(WAITING)))}
+    for key, item in waiting.items():
+        if key not in keys:
+            item.status, item.resolved_at = ItemStatus.CLEARED, utcnow()
+            release(item)
     for key, lp in keys.items():
         rules = {r["id"] for r in forms[lp.form_id].edit_rules}
-        if key in waiting or LITHOCODE_RULE not in rules:
-            continue
-        session.add(_loose_item(forms[lp.form_id], contents.batch.id, key, lp))
+        if key not in waiting and LITHOCODE_RULE in rules:
+            session.add(_loose_item(forms[lp.form_id], contents.batch.id, key, lp))
     session.flush()
 
 
