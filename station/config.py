@@ -12,6 +12,8 @@ name                        meaning and default
 ``PERMANENT_SESSION_LIFETIME``  idle time before a session expires, seconds; default 8 hours
 ``SCANSCORE_PASSWORD_HASH`` werkzeug hashing method for new passwords; default ``scrypt``
 ``SCANSCORE_EDIT_CLAIM_SECONDS``  how long an editor holds a claimed edit item; default 600
+``MAX_CONTENT_LENGTH``      largest upload request, and largest scanner file taken from a
+                            folder, bytes; default 256 MiB (docs/security.md)
 ==========================  ==============================================================
 
 The same names are the keys of the mapping given to ``create_app(config)``, which wins over
@@ -40,9 +42,13 @@ NAMES = (
     "PERMANENT_SESSION_LIFETIME",
     "SCANSCORE_PASSWORD_HASH",
     "SCANSCORE_EDIT_CLAIM_SECONDS",
+    "MAX_CONTENT_LENGTH",
 )
 DEFAULT_SESSION_LIFETIME = timedelta(hours=8)
 DEFAULT_EDIT_CLAIM = timedelta(minutes=10)
+DEFAULT_MAX_CONTENT_LENGTH = 256 * 2**20
+"""Bytes: a scanner's batch file of 400 gray JPEG letter pages at 300 dpi (~250 MB); a
+G4 batch of the same pages is a tenth of it. Bigger batches go through a hot folder."""
 
 
 @dataclass(frozen=True)
@@ -56,6 +62,7 @@ class Settings:
     session_lifetime: timedelta
     password_hash_method: str
     edit_claim: timedelta = DEFAULT_EDIT_CLAIM
+    max_content_length: int = DEFAULT_MAX_CONTENT_LENGTH
 
 
 def load_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
@@ -78,6 +85,7 @@ def load_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
         session_lifetime=_seconds(values["PERMANENT_SESSION_LIFETIME"], DEFAULT_SESSION_LIFETIME),
         password_hash_method=values["SCANSCORE_PASSWORD_HASH"] or "scrypt",
         edit_claim=_seconds(values["SCANSCORE_EDIT_CLAIM_SECONDS"], DEFAULT_EDIT_CLAIM),
+        max_content_length=_byte_count(values["MAX_CONTENT_LENGTH"]),
     )
 
 
@@ -95,6 +103,18 @@ def _seconds(value: timedelta | int | str | None, default: timedelta) -> timedel
     if isinstance(value, timedelta):
         return value
     return timedelta(seconds=float(value))
+
+
+def _byte_count(value: int | str | None) -> int:
+    if value is None:
+        return DEFAULT_MAX_CONTENT_LENGTH
+    try:
+        count = int(value)
+    except ValueError:
+        raise ValueError(f"MAX_CONTENT_LENGTH must be a number of bytes, not {value!r}") from None
+    if count <= 0:
+        raise ValueError(f"MAX_CONTENT_LENGTH must be a positive number of bytes, not {count}")
+    return count
 
 
 def _stored_secret(path: Path) -> str:
