@@ -16,11 +16,14 @@ from flask import Flask, url_for
 import capture.cli
 import capture.demo
 import capture.views
+import edit_station.demo
+import edit_station.jobs
+import edit_station.views
 import omr.cli
 import sample_sheets.cli
 import sample_sheets.demo
 import scoring.psychometrics.cli
-from station import admin, auth, migrate, web
+from station import admin, auth, events, migrate, web
 from station.cli import audit, db, users, worker
 from station.config import load_settings
 from station.db import redact
@@ -33,8 +36,11 @@ BLUEPRINTS = (
     auth.bp,
     admin.bp,
     capture.views.bp,
+    edit_station.views.bp,
 )
 """Every area's blueprint; the station's first, so its templates (``base.html``) are found."""
+
+events.listen(events.BATCH_ASSEMBLED, edit_station.jobs.queue_batch)
 
 def demo_forms() -> None:
     """The demo's printed forms and test deck, under ``var/demo``."""
@@ -45,6 +51,7 @@ DEMO_STEPS: tuple[Callable[[], None], ...] = (
     create_demo_accounts,
     demo_forms,
     capture.demo.run_demo,
+    edit_station.demo.run_demo,
 )
 """What ``scanscore demo`` does before serving, in order. Each step runs inside an app
 context (it may use ``station.db.db_session()`` and must commit), is idempotent, and prints

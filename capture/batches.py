@@ -23,6 +23,7 @@ from capture.formset import known_forms, page_counts
 from capture.models import Batch, Document, DocumentCondition, Feed, Page, PageRead, utcnow
 from capture.reconcile import count_mismatch, header_form_ids, read_header
 from capture.upsert import insert_once
+from station.events import BATCH_ASSEMBLED, announce_after_commit
 
 log = logging.getLogger(__name__)
 
@@ -155,6 +156,7 @@ def reassemble(session: Session, batch_id: int) -> None:
     session.flush()
     found = _assemble(session, batch)
     _reconcile(session, batch, found)
+    announce_after_commit(session, BATCH_ASSEMBLED, batch_id)
     log.info("batch %s assembled: %s documents", batch_id, found)
 
 

@@ -42,10 +42,10 @@ class BatchSpec:
     image_format: str = "jpg"
     shuffle: bool = False
     declared: int | None = None
-    forced: dict[str, dict[str, list[str]]] | None = field(default=None, hash=False)
-    """Values forced per field and key, document by document (``"*"`` a
-    double mark): ``{"last_name": {"2": ["*"]}}`` double-grids column 2 of
-    the first document's last name."""
+    plan: dict[str, dict[str, list[str]]] | None = field(default=None, hash=False)
+    """Values to give keys, as a coverage plan: field → key → the value of each first
+    document in turn ("" blank, "*" a multiple mark): ``{"last_name": {"2": ["*"]}}``
+    double-grids column 2 of the first document's last name."""
 
 
 @dataclass
@@ -73,8 +73,8 @@ def write_batch(folder: Path, spec: BatchSpec, forms: dict[str, Form] | None = N
     header = write_header(folder, spec, forms)
     deck = generate_deck(forms[spec.form_id], spec.count, seed=spec.seed, effects=spec.effects,
                          first_lithocode=spec.first_lithocode, image_format=spec.image_format)
-    if spec.forced:
-        deck = replace(deck, plan=spec.forced)
+    if spec.plan:
+        deck = replace(deck, plan=spec.plan)
     pages = [(doc.truth, page) for doc in deck.documents() for page in doc.pages]
     order = np.random.default_rng([spec.seed, 7]).permutation(len(pages)) if spec.shuffle \
         else range(len(pages))
@@ -117,7 +117,7 @@ def demo_specs(forms: dict[str, Form]) -> list[BatchSpec]:
         count = 3 if len(forms[form_id].pages) > 2 else 4
         specs.append(BatchSpec(form_id, count, seed=100 + n, first_lithocode=1000 * (n + 1),
                                shuffle=n == 0, declared=count + 1 if n == 0 else None,
-                               forced=MULTIGRID_NAME if form_id == MULTIGRID_FORM else None))
+                               plan=MULTIGRID_NAME if form_id == MULTIGRID_FORM else None))
     first = specs[0]
     specs.append(BatchSpec(first.form_id, 1, seed=150, first_lithocode=first.first_lithocode))
     return specs

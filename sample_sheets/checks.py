@@ -7,6 +7,7 @@ the problem. Printed things are checked as printed: on the primitives of
 
 from __future__ import annotations
 
+from datetime import date
 from itertools import combinations
 
 import numpy as np
@@ -68,6 +69,19 @@ def _check_edit_rules(form: Form, fail: _Failer) -> None:
         unknown = [f for f in rule.get("fields", ()) if f not in form.fields]
         if unknown:
             raise fail(place, f"names no field of this form: {', '.join(unknown)}")
+        if rule["when"] == "date_out_of_range":
+            _check_date_rule(rule, place, fail)
+
+
+def _check_date_rule(rule: dict, place: str, fail: _Failer) -> None:
+    if len(rule.get("fields", ())) != 3:
+        raise fail(place, "a date rule names three fields: month, day, year")
+    try:
+        first, last = (date.fromisoformat(d) for d in rule.get("range", ()))
+    except ValueError:
+        raise fail(place, "range must be two ISO dates, [first, last]") from None
+    if first > last:
+        raise fail(place, f"range starts after it ends ({first} > {last})")
 
 
 def _check_area_pages(form: Form, places: Places, fail: _Failer) -> None:

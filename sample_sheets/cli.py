@@ -128,18 +128,38 @@ def write_image(image: np.ndarray, path: Path, dpi: int) -> None:
               show_default=True,
               help="tif: bitonal, Group 4 (bitonal pages are .tif in any format).")
 @click.option("--dpi", type=click.IntRange(100, 600), default=300, show_default=True)
+@click.option("--batch", is_flag=True,
+              help="A scanner-ready batch: a header sheet declaring the documents first "
+                   "(0000_header.<ext>), then the documents' pages in feeding order; "
+                   "`scanscore ingest DIR` takes it as one batch.")
 def deck(form_ref: str, count: int, out_dir: Path, seed: int, effects: str, coverage: bool,
-         fmt: str, dpi: int) -> None:
+         fmt: str, dpi: int, batch: bool) -> None:
     """Generate a test deck of FORM: filled-in, scanned documents with their
     truth (docs/decks.md). Writes D0001_01.png, … and truth.json into --out."""
-    import sys
-
     from sample_sheets.deck import generate_deck, write_deck
 
     generated = generate_deck(get_form(form_ref), count, seed=seed, effects=effects,
                               coverage=coverage, dpi=dpi, image_format=fmt)
+    header = batch_header(generated.count, seed, effects, fmt, dpi) if batch else None
     with click.progressbar(length=generated.count, label="generating", file=sys.stderr) as bar:
-        truth = write_deck(generated, out_dir, progress=lambda pages: bar.update(1))
+        truth = write_deck(generated, out_dir, progress=lambda pages: bar.update(1),
+                           header=header)
     pages = sum(len(d["pages"]) for d in json.loads(truth.read_text())["documents"])
-    click.echo(f"wrote {generated.count} documents ({pages} pages) of {generated.form.id} "
-               f"to {out_dir}, truth in {truth}")
+    click.echo(f"wrote {'a header sheet and ' if header else ''}{generated.count} documents "
+               f"({pages} pages) of {generated.form.id} to {out_dir}, truth in {truth}")
+
+
+def batch_header(count: int, seed: int, effects: str, fmt: str, dpi: int):
+    """The header sheet of a generated batch of ``count`` documents: the first
+    header form, school and batch serial from ``seed``, its first grade."""
+    from sample_sheets.deck import header_document, is_header_form
+
+    headers = sorted((f for f in load_forms().values() if is_header_form(f)),
+                     key=lambda f: f.id)
+    if not headers:
+        raise click.UsageError("--batch needs a header sheet form (one printing a batch_code)")
+    form = headers[0]
+    grade = form.fields["grade"].option_codes[0]
+    return header_document(form, school=str(seed % 10_000), grade=grade, count=count,
+                           serial=seed + 1, seed=seed, effects=effects, dpi=dpi,
+                           image_format=fmt)

@@ -22,6 +22,7 @@ name                        meaning and default
 ``SCANSCORE_LOGIN_LOCKOUT`` seconds of the first hold; each further failure doubles it;
                             default 60
 ``SCANSCORE_LOGIN_LOCKOUT_MAX``  the longest hold, seconds; default 900
+``SCANSCORE_EDIT_CLAIM_SECONDS``  how long an editor holds a claimed edit item; default 600
 ``MAX_CONTENT_LENGTH``      largest upload request, and largest scanner file taken from a
                             folder, bytes; default 256 MiB (docs/security.md)
 ==========================  ==============================================================
@@ -59,9 +60,11 @@ NAMES = (
     "SCANSCORE_LOGIN_FAILURES_PER_ADDRESS",
     "SCANSCORE_LOGIN_LOCKOUT",
     "SCANSCORE_LOGIN_LOCKOUT_MAX",
+    "SCANSCORE_EDIT_CLAIM_SECONDS",
     "MAX_CONTENT_LENGTH",
 )
 DEFAULT_SESSION_LIFETIME = timedelta(hours=8)
+DEFAULT_EDIT_CLAIM = timedelta(minutes=10)
 DEFAULT_MAX_CONTENT_LENGTH = 256 * 2**20
 """Bytes: a scanner's batch file of 400 gray JPEG letter pages at 300 dpi (~250 MB); a
 G4 batch of the same pages is a tenth of it. Bigger batches go through a hot folder."""
@@ -94,6 +97,7 @@ class Settings:
     session_cookie_secure: bool = True
     proxies: int = 0
     login_throttle: LoginThrottle = LoginThrottle()
+    edit_claim: timedelta = DEFAULT_EDIT_CLAIM
     max_content_length: int = DEFAULT_MAX_CONTENT_LENGTH
 
 
@@ -115,11 +119,12 @@ def load_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
         secret_key=values["SECRET_KEY"] or _stored_secret(var_dir / "secret_key"),
         var_dir=var_dir,
         queue_name=values["SCANSCORE_QUEUE"] or "scanscore",
-        session_lifetime=_lifetime(values["PERMANENT_SESSION_LIFETIME"]),
+        session_lifetime=_seconds(values["PERMANENT_SESSION_LIFETIME"], DEFAULT_SESSION_LIFETIME),
         password_hash_method=values["SCANSCORE_PASSWORD_HASH"] or "scrypt",
         session_cookie_secure=_flag(values["SESSION_COOKIE_SECURE"], "SESSION_COOKIE_SECURE"),
         proxies=_count(values["SCANSCORE_PROXIES"], "SCANSCORE_PROXIES", 0),
         login_throttle=_login_throttle(values),
+        edit_claim=_seconds(values["SCANSCORE_EDIT_CLAIM_SECONDS"], DEFAULT_EDIT_CLAIM),
         max_content_length=_byte_count(values["MAX_CONTENT_LENGTH"]),
     )
 
@@ -132,8 +137,7 @@ def current_settings() -> Settings:
     return load_settings()
 
 
-def _lifetime(value: timedelta | int | str | None,
-              default: timedelta = DEFAULT_SESSION_LIFETIME) -> timedelta:
+def _seconds(value: timedelta | int | str | None, default: timedelta) -> timedelta:
     if value is None:
         return default
     if isinstance(value, timedelta):
@@ -170,8 +174,8 @@ def _login_throttle(values: Mapping[str, Any]) -> LoginThrottle:
                            "SCANSCORE_LOGIN_FAILURES_PER_ACCOUNT", default.per_account),
         per_address=_count(values["SCANSCORE_LOGIN_FAILURES_PER_ADDRESS"],
                            "SCANSCORE_LOGIN_FAILURES_PER_ADDRESS", default.per_address),
-        lockout=_lifetime(values["SCANSCORE_LOGIN_LOCKOUT"], default.lockout),
-        max_lockout=_lifetime(values["SCANSCORE_LOGIN_LOCKOUT_MAX"], default.max_lockout),
+        lockout=_seconds(values["SCANSCORE_LOGIN_LOCKOUT"], default.lockout),
+        max_lockout=_seconds(values["SCANSCORE_LOGIN_LOCKOUT_MAX"], default.max_lockout),
     )
 
 

@@ -348,7 +348,7 @@ def _field_plan(fld: Field, student: Student | None, fixed: dict[str, str] | Non
         values = dict.fromkeys(fld.keys, "")
     scheduled = plan.get(fld.name, {})
     for key, schedule in scheduled.items():
-        if index < len(schedule):
+        if index < len(schedule) and schedule[index] is not None:  # None: its own value
             values[key] = schedule[index]
     return {key: plan_key(fld, values[key], mix, rng) for key in fld.keys}
 
@@ -531,13 +531,25 @@ def _encode(scan: np.ndarray, fx: fx_mod.ScanEffects, image_format: str, dpi: in
     return scan, None, "png"
 
 
+HEADER_FILE = "0000_header"
+"""The name (before its extension) of a batch's header sheet file: it sorts
+before the documents' files, so that name order is feeding order."""
+
+
 def write_deck(deck: Deck, out_dir: str | Path,
-               progress: Callable[[int], None] | None = None) -> Path:
+               progress: Callable[[int], None] | None = None,
+               header: DocumentScan | None = None) -> Path:
     """Write every page file and ``truth.json`` into ``out_dir`` (created);
     returns the truth file's path. ``progress`` is called with each document's
-    number of pages."""
+    number of pages. ``header``: a batch header sheet (:func:`header_document`)
+    written first as ``0000_header.<ext>``, its truth under ``"header"``."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    extra = {}
+    if header is not None:
+        sheet = header.pages[0]
+        (out / f"{HEADER_FILE}{Path(sheet.truth['file']).suffix}").write_bytes(sheet.data())
+        extra = {"header": header.truth}
     documents = []
     for doc in deck.documents():
         for page in doc.pages:
@@ -546,5 +558,6 @@ def write_deck(deck: Deck, out_dir: str | Path,
         if progress:
             progress(len(doc.pages))
     path = out / "truth.json"
-    path.write_text(json.dumps({**deck.header(), "documents": documents}, indent=1) + "\n")
+    path.write_text(json.dumps({**deck.header(), **extra, "documents": documents}, indent=1)
+                    + "\n")
     return path
