@@ -16,6 +16,9 @@ from flask import Flask, url_for
 import capture.cli
 import capture.demo
 import capture.views
+import handscore.cli
+import handscore.demo
+import handscore.views
 import omr.cli
 import sample_sheets.cli
 import sample_sheets.demo
@@ -32,6 +35,7 @@ BLUEPRINTS = (
     auth.bp,
     admin.bp,
     capture.views.bp,
+    handscore.views.bp,
 )
 """Every area's blueprint; the station's first, so its templates (``base.html``) are found."""
 
@@ -44,6 +48,7 @@ DEMO_STEPS: tuple[Callable[[], None], ...] = (
     create_demo_accounts,
     demo_forms,
     capture.demo.run_demo,
+    handscore.demo.run_demo,
 )
 """What ``scanscore demo`` does before serving, in order. Each step runs inside an app
 context (it may use ``station.db.db_session()`` and must commit), is idempotent, and prints
@@ -130,6 +135,7 @@ COMMANDS = (
     capture.cli.ingest_command,
     capture.cli.watch_command,
     capture.cli.requeue_command,
+    handscore.cli.handscore,
 )
 """Every area's commands (click commands or groups)."""
 

@@ -1,0 +1,146 @@
+"""Who reads what next: ``next_read`` claims one read for a scorer, atomically.
+
+The order for a scorer on a prompt: the claim they already hold (a reload shows it again);
+then, when qualified (or waived), a validity paper at the prompt's validity rate (a random
+draw per request), else a live second read, else a live first read; when still in training,
+the training sets, then the qualifying sets. Supervisors and admins get the resolution reads
+first. A held, failed or dismissed scorer gets nothing.
+
+A live claim is one statement, ``UPDATE hs_response SET claimed_by … WHERE id = (SELECT …
+LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING id``: on PostgreSQL concurrent scorers skip each
+other's rows; on SQLite the statement is the transaction's first write and so holds the
+database's write lock from the choice to the commit. Unique keys on ``hs_read`` (one read
+per response and scorer, one per slot) make a double read impossible even so. A claim left
+``claim_minutes`` returns to the pool: the next claim of the response deletes it.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import ColumnElement, delete, exists, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from handscore.models import (
+    Need,
+    QualificationStatus,
+    Read,
+    ReadKind,
+    ReadStatus,
+    Response,
+    ResponseKind,
+)
+from handscore.prompts import Prompt
+from handscore.standing import standing
+from station.models import User
+from station.roles import ADMIN, SUPERVISOR
+
+LIVE_STANDINGS = (QualificationStatus.QUALIFIED, QualificationStatus.WAIVED)
+INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+KIND_OF_NEED = {Need.FIRST: ReadKind.FIRST, Need.SECOND: ReadKind.SECOND,
+                Need.RESOLUTION: ReadKind.RESOLUTION}
+
+
+def next_read(session: Session, prompt: Prompt, scorer: User, now: datetime) -> Read | None:
+    """The read ``scorer`` works on next on ``prompt``, claimed; None when nothing waits."""
+    held = _held_claim(session, prompt, scorer, now)
+    if held is not None:
+        return held
+    if scorer.role in (SUPERVISOR, ADMIN):
+        read = _claim_live(session, prompt, scorer, now, Need.RESOLUTION)
+        if read is not None:
+            return read
+    status = standing(session, scorer.id, prompt.id)
+    if status in LIVE_STANDINGS:
+        return _live_work(session, prompt, scorer, now)
+    if status == QualificationStatus.TRAINING:
+        return (_claim_paper(session, prompt, scorer, ResponseKind.TRAINING, now)
+                or _claim_paper(session, prompt, scorer, ResponseKind.QUALIFYING, now))
+    return None
+
+
+def _live_work(session: Session, prompt: Prompt, scorer: User, now: datetime) -> Read | None:
+    if secrets.randbelow(10_000) < prompt.validity_rate * 100:
+        read = _claim_paper(session, prompt, scorer, ResponseKind.VALIDITY, now)
+        if read is not None:
+            return read
+    return (_claim_live(session, prompt, scorer, now, Need.SECOND)
+            or _claim_live(session, prompt, scorer, now, Need.FIRST))
+
+
+def _held_claim(session: Session, prompt: Prompt, scorer: User, now: datetime) -> Read | None:
+    """The scorer's open claim on the prompt, its expiry pushed back; None when none."""
+    read = session.scalar(select(Read).where(
+        Read.scorer_id == scorer.id, Read.prompt_id == prompt.id,
+        Read.status == ReadStatus.CLAIMED).limit(1))
+    if read is not None and read.slot is not None:
+        session.execute(
+            update(Response).where(Response.id == read.response_id,
+                                   Response.claimed_by == scorer.id)
+            .values(claim_expires=now + timedelta(minutes=prompt.claim_minutes))
+            .execution_options(synchronize_session=False))
+    return read
+
+
+def not_read_by(scorer_id: int) -> ColumnElement[bool]:
+    """Responses ``scorer_id`` has no read of (voided training reads aside)."""
+    return ~exists().where(
+        Read.response_id == Response.id, Read.scorer_id == scorer_id,
+        or_(Read.status != ReadStatus.VOIDED,
+            Read.kind.in_([ReadKind.FIRST, ReadKind.SECOND, ReadKind.RESOLUTION,
+                           ReadKind.VALIDITY])))
+
+
+def _claim_live(session: Session, prompt: Prompt, scorer: User, now: datetime, need: Need
+                ) -> Read | None:
+    choice = (
+        select(Response.id)
+        .where(Response.prompt_id == prompt.id, Response.need == need,
+               or_(Response.claim_expires.is_(None), Response.claim_expires < now),
+               not_read_by(scorer.id))
+        .order_by(Response.id).limit(1)
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
+    )
+    response_id = session.scalar(
+        update(Response).where(Response.id == choice)
+        .values(claimed_by=scorer.id,
+                claim_expires=now + timedelta(minutes=prompt.claim_minutes))
+        .returning(Response.id)
+        .execution_options(synchronize_session=False))
+    if response_id is None:
+        return None
+    session.execute(delete(Read).where(Read.response_id == response_id, Read.slot == need,
+                                       Read.status == ReadStatus.CLAIMED))
+    read = Read(response_id=response_id, prompt_id=prompt.id, scorer_id=scorer.id,
+                kind=KIND_OF_NEED[need], slot=int(need), claimed_at=now)
+    session.add(read)
+    session.flush()
+    return read
+
+
+def _claim_paper(session: Session, prompt: Prompt, scorer: User, kind: ResponseKind,
+                 now: datetime) -> Read | None:
+    """A paper of known scores (validity, training, qualifying) the scorer has not read:
+    training and qualifying in set order, validity in an order of the scorer's own. A
+    concurrent request of the same scorer that took the same paper makes this one None
+    (ON CONFLICT DO NOTHING on the read-once key)."""
+    query = (select(Response.id)
+             .where(Response.prompt_id == prompt.id, Response.kind == kind,
+                    not_read_by(scorer.id)).limit(1))
+    if kind == ResponseKind.VALIDITY:
+        query = query.order_by((Response.id * 7919 + scorer.id * 104729) % 1_000_003)
+    else:
+        query = query.order_by(Response.set_name, Response.id)
+    response_id = session.scalar(query)
+    if response_id is None:
+        return None
+    insert = INSERTS[session.get_bind().dialect.name]
+    read_id = session.scalar(
+        insert(Read).values(response_id=response_id, prompt_id=prompt.id,
+                            scorer_id=scorer.id, kind=ReadKind(kind.value),
+                            status=ReadStatus.CLAIMED, claimed_at=now)
+        .on_conflict_do_nothing().returning(Read.id))
+    return None if read_id is None else session.get(Read, read_id)
