@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from handscore.errors import Code, HandscoreError
 from handscore.models import Prompt as PromptRow
-from handscore.prompts import Prompt, PromptError, parse_prompt
+from handscore.prompts import Prompt, PromptError, parse_prompt, stored_prompt
 from station import audit
 from station.models import User, utcnow
 
@@ -19,7 +19,7 @@ def load_prompt(session: Session, prompt_id: Any) -> Prompt:
     if row is None:
         raise HandscoreError(Code.NOT_FOUND, f"no prompt {prompt_id!r}: add it first "
                                              "(scanscore handscore prompt add FILE)")
-    return parse_prompt(row.definition)
+    return stored_prompt(row.definition)
 
 
 def save_prompt(session: Session, actor: User | str, data: Any, replace: bool = False

@@ -110,8 +110,7 @@ class Response(Base):
         UniqueConstraint("prompt_id", "document_id", name="uq_hs_response_document_id"),
         _one_of("kind", ResponseKind),
         CheckConstraint("need BETWEEN 0 AND 3", name="need"),
-        Index("ix_hs_response_waiting", "prompt_id", "need", "id",
-              postgresql_where=text("need > 0"), sqlite_where=text("need > 0")),
+        Index("ix_hs_response_waiting", "prompt_id", "need", "id"),
         Index("ix_hs_response_papers", "prompt_id", "kind", "set_name", "id"),
     )
 
@@ -148,7 +147,8 @@ class Read(Base):
         Index("uq_hs_read_slot", "response_id", "slot", unique=True,
               postgresql_where=text("status <> 'voided' AND slot IS NOT NULL"),
               sqlite_where=text("status <> 'voided' AND slot IS NOT NULL")),
-        Index("ix_hs_read_scorer", "scorer_id", "prompt_id", "kind", "submitted_at"),
+        Index("ix_hs_read_response", "response_id"),
+        Index("ix_hs_read_scorer", "scorer_id", "prompt_id", "status", "kind", "submitted_at"),
         Index("ix_hs_read_prompt", "prompt_id", "kind", "status"),
         _one_of("kind", ReadKind),
         _one_of("status", ReadStatus),

@@ -74,7 +74,8 @@ def _trait_rows(session: Session, prompt: Prompt, trait: Trait, by: str,
     pair_keys = _keys(by, pairs[0], pairs[2])
     read_keys = _keys(by, reads["scorer"], reads["day"])
     valid_keys = _keys(by, validity["scorer"], validity["day"])
-    groups = np.unique(np.concatenate([pair_keys, read_keys, valid_keys]))
+    everyone_key = np.zeros(1 if by == "prompt" else 0, dtype=np.int64)  # a row even if unread
+    groups = np.unique(np.concatenate([pair_keys, read_keys, valid_keys, everyone_key]))
     n_groups = max(len(groups), 1)
     index = lambda keys: np.searchsorted(groups, keys)  # noqa: E731
     matrices = agreement.score_matrices(index(pair_keys), pairs[3], pairs[4], lo, hi, n_groups)

@@ -144,6 +144,12 @@ def parse_prompt(data: Any) -> Prompt:
     return _build(data)
 
 
+def stored_prompt(definition: dict[str, Any]) -> Prompt:
+    """The prompt of a definition :func:`parse_prompt` checked before it was stored (its
+    :meth:`Prompt.to_json`), without checking it again."""
+    return _build(definition)
+
+
 def _schema_problem(error: jsonschema.ValidationError) -> str:
     where = ".".join(str(p) for p in error.absolute_path) or "the prompt"
     if error.validator == "additionalProperties":

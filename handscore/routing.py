@@ -19,9 +19,20 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, delete, exists, or_, select, update
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Integer,
+    Update,
+    bindparam,
+    delete,
+    exists,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from handscore.models import (
     Need,
@@ -84,36 +95,50 @@ def _held_claim(session: Session, prompt: Prompt, scorer: User, now: datetime) -
     return read
 
 
-def not_read_by(scorer_id: int) -> ColumnElement[bool]:
+def not_read_by(scorer_id: int | BindParameter[int], response: type[Response] = Response
+                ) -> ColumnElement[bool]:
     """Responses ``scorer_id`` has no read of (voided training reads aside)."""
     return ~exists().where(
-        Read.response_id == Response.id, Read.scorer_id == scorer_id,
+        Read.response_id == response.id, Read.scorer_id == scorer_id,
         or_(Read.status != ReadStatus.VOIDED,
             Read.kind.in_([ReadKind.FIRST, ReadKind.SECOND, ReadKind.RESOLUTION,
                            ReadKind.VALIDITY])))
 
 
-def _claim_live(session: Session, prompt: Prompt, scorer: User, now: datetime, need: Need
-                ) -> Read | None:
+def _claim_statement() -> Update:
+    """The one statement of a live claim (parameters ``prompt``, ``waiting_for``, ``now``,
+    ``scorer``, ``expires``), built once."""
+    waiting = aliased(Response)  # its own FROM: not correlated with the UPDATE's table
+    scorer = bindparam("scorer", type_=Integer)
     choice = (
-        select(Response.id)
-        .where(Response.prompt_id == prompt.id, Response.need == need,
-               or_(Response.claim_expires.is_(None), Response.claim_expires < now),
-               not_read_by(scorer.id))
-        .order_by(Response.id).limit(1)
+        select(waiting.id)
+        .where(waiting.prompt_id == bindparam("prompt"), waiting.need == bindparam("waiting_for"),
+               or_(waiting.claim_expires.is_(None), waiting.claim_expires < bindparam("now")),
+               not_read_by(scorer, waiting))
+        .order_by(waiting.id).limit(1)
         .with_for_update(skip_locked=True)
         .scalar_subquery()
     )
-    response_id = session.scalar(
-        update(Response).where(Response.id == choice)
-        .values(claimed_by=scorer.id,
-                claim_expires=now + timedelta(minutes=prompt.claim_minutes))
-        .returning(Response.id)
-        .execution_options(synchronize_session=False))
+    return (update(Response).where(Response.id == choice)
+            .values(claimed_by=scorer, claim_expires=bindparam("expires"))
+            .returning(Response.id)
+            .execution_options(synchronize_session=False))
+
+
+CLAIM = _claim_statement()
+FORGET_EXPIRED = delete(Read).where(
+    Read.response_id == bindparam("response"), Read.slot == bindparam("need"),
+    Read.status == ReadStatus.CLAIMED).execution_options(synchronize_session=False)
+
+
+def _claim_live(session: Session, prompt: Prompt, scorer: User, now: datetime, need: Need
+                ) -> Read | None:
+    response_id = session.scalar(CLAIM, {
+        "prompt": prompt.id, "waiting_for": int(need), "now": now, "scorer": scorer.id,
+        "expires": now + timedelta(minutes=prompt.claim_minutes)})
     if response_id is None:
         return None
-    session.execute(delete(Read).where(Read.response_id == response_id, Read.slot == need,
-                                       Read.status == ReadStatus.CLAIMED))
+    session.execute(FORGET_EXPIRED, {"response": response_id, "need": int(need)})
     read = Read(response_id=response_id, prompt_id=prompt.id, scorer_id=scorer.id,
                 kind=KIND_OF_NEED[need], slot=int(need), claimed_at=now)
     session.add(read)

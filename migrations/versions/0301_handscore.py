@@ -89,8 +89,7 @@ def upgrade() -> None:
     )
     op.create_index("ix_hs_response_papers", "hs_response",
                     ["prompt_id", "kind", "set_name", "id"])
-    op.create_index("ix_hs_response_waiting", "hs_response", ["prompt_id", "need", "id"],
-                    **_where("need > 0"))
+    op.create_index("ix_hs_response_waiting", "hs_response", ["prompt_id", "need", "id"])
     op.create_table(
         "hs_read",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -115,8 +114,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_hs_read")),
     )
     op.create_index("ix_hs_read_prompt", "hs_read", ["prompt_id", "kind", "status"])
+    op.create_index("ix_hs_read_response", "hs_read", ["response_id"])
     op.create_index("ix_hs_read_scorer", "hs_read",
-                    ["scorer_id", "prompt_id", "kind", "submitted_at"])
+                    ["scorer_id", "prompt_id", "status", "kind", "submitted_at"])
     op.create_index("uq_hs_read_once", "hs_read", ["response_id", "scorer_id"], unique=True,
                     **_where(READ_ONCE))
     op.create_index("uq_hs_read_slot", "hs_read", ["response_id", "slot"], unique=True,
