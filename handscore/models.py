@@ -2,9 +2,11 @@
 
 "Never read twice" is a unique key: one read per (response, scorer) among live and validity
 reads, and among the training and qualifying reads not voided by a retraining. "One first,
-one second, one resolution read" is another: (response, slot) among reads not voided.
+one second, one resolution read" is another: (response, slot) among reads claimed or
+submitted.
 ``Response.need`` says which slot waits (:class:`Need`); a claim on a live response is
-``claimed_by`` until ``claim_expires``, after which the response is free again.
+``claimed_by`` until ``claim_expires``, after which the response is free again (the next
+claim marks the old read EXPIRED; it is kept, and its scorer never gets the response back).
 """
 
 from __future__ import annotations
@@ -60,8 +62,12 @@ class ReadKind(StrEnum):
 
 
 class ReadStatus(StrEnum):
+    """CLAIMED until SUBMITTED; EXPIRED when the claim ran out and another took the slot;
+    VOIDED when a supervisor sent it back (rescoring, retraining)."""
+
     CLAIMED = "claimed"
     SUBMITTED = "submitted"
+    EXPIRED = "expired"
     VOIDED = "voided"
 
 
@@ -145,8 +151,8 @@ class Read(Base):
               sqlite_where=text("status <> 'voided' OR kind IN "
                                 "('first', 'second', 'resolution', 'validity')")),
         Index("uq_hs_read_slot", "response_id", "slot", unique=True,
-              postgresql_where=text("status <> 'voided' AND slot IS NOT NULL"),
-              sqlite_where=text("status <> 'voided' AND slot IS NOT NULL")),
+              postgresql_where=text("status IN ('claimed', 'submitted') AND slot IS NOT NULL"),
+              sqlite_where=text("status IN ('claimed', 'submitted') AND slot IS NOT NULL")),
         Index("ix_hs_read_response", "response_id"),
         Index("ix_hs_read_scorer", "scorer_id", "prompt_id", "status", "kind", "submitted_at"),
         Index("ix_hs_read_prompt", "prompt_id", "kind", "status"),

@@ -95,6 +95,9 @@ class Prompt:
     resolution: str = "non-adjacent"
     final: str = "first"
     claim_minutes: float = 20.0
+    source: dict[str, str] | None = None
+    """Where capture's documents of this prompt are: ``{"form": id, "field": name}`` of the
+    response field whose areas are clipped."""
     qualification: QualificationRule | None = None
     hold: HoldRule = field(default_factory=HoldRule)
 

@@ -11,7 +11,7 @@ LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING id``: on PostgreSQL concurrent scorers
 other's rows; on SQLite the statement is the transaction's first write and so holds the
 database's write lock from the choice to the commit. Unique keys on ``hs_read`` (one read
 per response and scorer, one per slot) make a double read impossible even so. A claim left
-``claim_minutes`` returns to the pool: the next claim of the response deletes it.
+``claim_minutes`` returns to the pool: the next claim of the response marks it expired.
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ from sqlalchemy import (
     Integer,
     Update,
     bindparam,
-    delete,
     exists,
     or_,
     select,
@@ -126,9 +125,10 @@ def _claim_statement() -> Update:
 
 
 CLAIM = _claim_statement()
-FORGET_EXPIRED = delete(Read).where(
-    Read.response_id == bindparam("response"), Read.slot == bindparam("need"),
-    Read.status == ReadStatus.CLAIMED).execution_options(synchronize_session=False)
+EXPIRE_CLAIM = update(Read).where(
+    Read.response_id == bindparam("response"), Read.slot == bindparam("slot_of"),
+    Read.status == ReadStatus.CLAIMED).values(status=ReadStatus.EXPIRED) \
+    .execution_options(synchronize_session=False)
 
 
 def _claim_live(session: Session, prompt: Prompt, scorer: User, now: datetime, need: Need
@@ -138,7 +138,7 @@ def _claim_live(session: Session, prompt: Prompt, scorer: User, now: datetime, n
         "expires": now + timedelta(minutes=prompt.claim_minutes)})
     if response_id is None:
         return None
-    session.execute(FORGET_EXPIRED, {"response": response_id, "need": int(need)})
+    session.execute(EXPIRE_CLAIM, {"response": response_id, "slot_of": int(need)})
     read = Read(response_id=response_id, prompt_id=prompt.id, scorer_id=scorer.id,
                 kind=KIND_OF_NEED[need], slot=int(need), claimed_at=now)
     session.add(read)

@@ -1,7 +1,8 @@
 """handscore: prompts, responses, reads, qualifications, backreads
 
 The read-once key (one read per response and scorer, training reads voided by a retraining
-aside) and the slot key (one first, second and resolution read per response) are partial
+aside) and the slot key (one first, second and resolution read per response, among reads
+claimed or submitted) are partial
 unique indexes, on SQLite and PostgreSQL alike.
 
 Revision ID: 0301_handscore
@@ -23,7 +24,7 @@ depends_on: str | Sequence[str] | None = None
 JSON = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 Stamp = sa.DateTime(timezone=True)
 READ_ONCE = "status <> 'voided' OR kind IN ('first', 'second', 'resolution', 'validity')"
-ONE_PER_SLOT = "status <> 'voided' AND slot IS NOT NULL"
+ONE_PER_SLOT = "status IN ('claimed', 'submitted') AND slot IS NOT NULL"
 
 
 def _where(condition: str) -> dict[str, sa.TextClause]:
@@ -106,7 +107,7 @@ def upgrade() -> None:
         sa.Column("seconds", sa.Float(), nullable=True),
         sa.CheckConstraint("kind IN ('first', 'second', 'resolution', 'validity', 'training', "
                            "'qualifying')", name=op.f("ck_hs_read_kind")),
-        sa.CheckConstraint("status IN ('claimed', 'submitted', 'voided')",
+        sa.CheckConstraint("status IN ('claimed', 'submitted', 'expired', 'voided')",
                            name=op.f("ck_hs_read_status")),
         _fk("prompt_id", "hs_read", "hs_prompt.id"),
         _fk("response_id", "hs_read", "hs_response.id"),

@@ -8,10 +8,12 @@ import multiprocessing
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
 from handscore.catalog import load_prompt
+from handscore.errors import HandscoreError
 from handscore.models import Need, QualificationStatus, Read, ReadKind, Response, ResponseKind
 from handscore.reads import submit_read
 from handscore.routing import next_read
@@ -158,16 +160,12 @@ def test_a_claim_expires_and_returns_to_the_pool(ctx, make_prompt, add_responses
     taken = take(prompt.id, quick, later)
     assert taken is not None and taken[2] == only
     submit(prompt.id, quick, taken[0], 3)
-    with session_scope() as session:
-        gone = session.get(Read, read_id)
-        assert gone is None
-        assert session.get(Response, only).final_scores == {"score": 3}
-    try:
+    with pytest.raises(HandscoreError, match=f"read {read_id} is expired already"):
         submit(prompt.id, slow, read_id, 2)
-    except Exception as exc:
-        assert "no read" in str(exc)
-    else:
-        raise AssertionError("the expired claim was accepted")
+    with session_scope() as session:
+        assert session.get(Read, read_id).status == "expired"  # kept, never scored
+        assert session.get(Response, only).final_scores == {"score": 3}
+    assert take(prompt.id, slow) is None  # it never comes back to the slow scorer
 
 
 def test_holds_after_poor_validity(ctx, make_prompt, add_responses, scorer):
