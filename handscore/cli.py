@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from handscore.catalog import load_prompt, save_prompt
+from handscore.clips import clip_batch
 from handscore.errors import HandscoreError
 from handscore.manifest import read_manifest, store_rows
 from handscore.monitoring import GROUPINGS, agreement_report
@@ -69,6 +70,23 @@ def import_command(manifest: Path, prompt_id: str) -> None:
     except HandscoreError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"{manifest}: {count}")
+
+
+@handscore.command("clip")
+@click.argument("batch_ids", nargs=-1, required=True, type=int)
+@click.option("--prompt", "prompt_id", required=True, help="The prompt's id (with a source).")
+def clip_command(batch_ids: tuple[int, ...], prompt_id: str) -> None:
+    """Cut the responses of the complete writing documents of BATCH_IDS (capture's batch
+    numbers) into the image store; documents clipped before are skipped."""
+    store = image_store()
+    try:
+        with session_scope() as session:
+            prompt = load_prompt(session, prompt_id)
+            for batch_id in batch_ids:
+                added = clip_batch(session, cli_actor(), prompt, batch_id, store)
+                click.echo(f"batch {batch_id}: {added} responses clipped")
+    except HandscoreError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 @handscore.command("agreement")

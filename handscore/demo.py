@@ -1,18 +1,22 @@
 """The handscoring part of ``scanscore demo``: a 4-point narrative prompt with typed
-responses to score, validity papers, a training set and qualifying sets; the demo scorer's
-qualification waived so that live scoring can start at once."""
+responses to score, the responses clipped from the capture demo's writing documents,
+validity papers, a training set and qualifying sets; the demo scorer's qualification waived
+so that live scoring can start at once."""
 
 from __future__ import annotations
 
 import click
 import numpy as np
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from handscore.catalog import load_prompt, save_prompt
-from handscore.errors import HandscoreError
+from handscore.clips import clip_batch
+from handscore.errors import Code, HandscoreError
 from handscore.manifest import Row, store_rows
 from handscore.models import Prompt as PromptRow
 from handscore.models import QualificationStatus, ResponseKind
+from handscore.prompts import Prompt
 from handscore.standing import set_standing, standing
 from station.audit import SYSTEM
 from station.db import db_session
@@ -25,6 +29,7 @@ PROMPT = {
     "traits": [{"name": "score", "min": 1, "max": 4}],
     "second_read_rate": 25,
     "validity_rate": 10,
+    "source": {"form": "writing_document", "field": "response"},
 }
 SENTENCES = (
     "It was raining when we left for the lake.", "My brother forgot the map at home.",
@@ -60,15 +65,27 @@ def run_demo() -> None:
     if session.get(PromptRow, PROMPT["id"]) is None:
         save_prompt(session, SYSTEM, PROMPT)
     prompt = load_prompt(session, PROMPT["id"])
-    try:
-        count = store_rows(session, SYSTEM, prompt, demo_rows(), image_store().put, "demo")
-    except HandscoreError as exc:
-        raise click.ClickException(str(exc)) from exc
+    count = store_rows(session, SYSTEM, prompt, demo_rows(), image_store().put, "demo")
+    clipped = clip_demo_batches(session, prompt)
     scorer = session.scalar(select(User).where(User.username == "scorer"))
     if scorer is not None and standing(session, scorer.id, prompt.id) \
             == QualificationStatus.TRAINING:
         set_standing(session, SYSTEM, scorer.id, prompt.id, QualificationStatus.WAIVED,
                      "demo: qualification waived")
     session.commit()
-    click.echo(f"handscoring: prompt {prompt.id}: {count}; log in as scorer and "
-               "POST /api/handscore/next")
+    click.echo(f"handscoring: prompt {prompt.id}: {count}; {clipped} clipped from writing "
+               "documents; log in as scorer and POST /api/handscore/next")
+
+
+def clip_demo_batches(session: Session, prompt: Prompt) -> int:
+    """Clip every batch the capture demo made (capture numbers batches from 1 up, and the
+    demo deletes none: the first unknown number ends them)."""
+    added, batch_id = 0, 1
+    while True:
+        try:
+            added += clip_batch(session, SYSTEM, prompt, batch_id, image_store())
+        except HandscoreError as exc:
+            if exc.code == Code.NOT_FOUND:
+                return added
+            raise
+        batch_id += 1
