@@ -59,6 +59,13 @@ def _prompt_of(body: dict[str, Any]) -> Prompt:
     return load_prompt(db_session(), body["prompt"])
 
 
+def _prompt_of_read(read_id: int) -> Prompt:
+    prompt_id = db_session().scalar(select(Read.prompt_id).where(Read.id == read_id))
+    if prompt_id is None:
+        raise ApiError(404, "not found", f"no read {read_id}")
+    return load_prompt(db_session(), prompt_id)
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -105,11 +112,7 @@ def api_submit(read_id: int) -> Response:
     """Submit ``{"scores": {trait: n}}`` or ``{"condition": code}`` for a claimed read."""
     session = db_session()
     body = _body()
-    read = session.get(Read, read_id)
-    if read is None:
-        raise ApiError(404, "not found", f"no read {read_id}")
-    prompt = load_prompt(session, read.prompt_id)
-    read = submit_read(session, prompt, _user(), read_id, body, _now())
+    read = submit_read(session, _prompt_of_read(read_id), _user(), read_id, body, _now())
     data: dict[str, Any] = {"read": read.id, "status": read.status}
     if read.kind == ReadKind.TRAINING:
         true = true_marks(session.get(ResponseRow, read.response_id))
@@ -234,11 +237,7 @@ def api_backread(read_id: int) -> Response:
     """``{"agree": true}`` or an override ``{"scores"|"condition", "reason"}``."""
     session = db_session()
     body = _body()
-    read = session.get(Read, read_id)
-    if read is None:
-        raise ApiError(404, "not found", f"no read {read_id}")
-    backread = record_backread(session, load_prompt(session, read.prompt_id), _user(),
-                               read_id, body)
+    backread = record_backread(session, _prompt_of_read(read_id), _user(), read_id, body)
     session.commit()
     return jsonify(read=read_id, overrides=backread.overrides)
 

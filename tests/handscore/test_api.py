@@ -242,3 +242,49 @@ def test_waiving_qualification_is_audited(make_prompt, add_responses, db, api):
     response = supervise(f"/api/handscore/scorers/{trainee.username}/qualification",
                          {"prompt": prompt.id, "action": "promote"})
     assert response.status_code == 422
+
+
+def test_rescore_sends_a_scorers_reads_back_to_others(make_prompt, add_responses, db, api):
+    prompt = make_prompt(second_read_rate=0, validity_rate=0)
+    ids = add_responses(prompt, 3)
+    _, supervise, _ = api("supervisor")
+    _, post_a, a = api("scorer")
+    _, post_b, b = api("scorer")
+    waive(supervise, a.username)
+    waive(supervise, b.username)
+    for _ in ids:
+        claim = post_a("/api/handscore/next", {"prompt": prompt.id}).get_json()
+        post_a(f"/api/handscore/reads/{claim['read']}", {"scores": {"score": 1}})
+    response = supervise(f"/api/handscore/scorers/{a.username}/qualification",
+                         {"prompt": prompt.id, "action": "rescore", "reason": "drift",
+                          "since": "2000-01-01T00:00:00Z"})
+    assert response.get_json()["reads"] == 3
+    assert post_a("/api/handscore/next", {"prompt": prompt.id}).status_code == 204  # not again
+    for _ in ids:
+        claim = post_b("/api/handscore/next", {"prompt": prompt.id}).get_json()
+        post_b(f"/api/handscore/reads/{claim['read']}", {"scores": {"score": 3}})
+    with db() as session:
+        finals = session.scalars(select(Response.final_scores).where(Response.id.in_(ids)))
+        assert list(finals) == [{"score": 3}] * 3
+        assert set(session.scalars(select(Read.status).where(Read.scorer_id == a.id))) == {
+            "voided"}
+
+
+def test_retraining_opens_the_qualifying_sets_again(make_prompt, add_responses, db, api):
+    prompt = make_prompt(validity_rate=0)
+    add_responses(prompt, 2)
+    for name in ("Q1", "Q2"):
+        add_responses(prompt, 10, ResponseKind.QUALIFYING, name, true=[2])
+    _, supervise, _ = api("supervisor")
+    _, post, trainee = api("scorer")
+    for _ in range(10):  # the first set failed, the second cannot make two of two
+        claim = post("/api/handscore/next", {"prompt": prompt.id}).get_json()
+        assert claim["practice"] == {"kind": "qualifying", "set": "Q1"}
+        post(f"/api/handscore/reads/{claim['read']}", {"scores": {"score": 4}})
+    with db() as session:
+        assert standing(session, trainee.id, prompt.id) == QualificationStatus.FAILED
+    assert post("/api/handscore/next", {"prompt": prompt.id}).status_code == 204
+    supervise(f"/api/handscore/scorers/{trainee.username}/qualification",
+              {"prompt": prompt.id, "action": "retrain", "reason": "new training"})
+    claim = post("/api/handscore/next", {"prompt": prompt.id}).get_json()
+    assert claim["practice"] == {"kind": "qualifying", "set": "Q1"}
