@@ -85,3 +85,23 @@ def non_adjacent_hold(prompt: Prompt, pairs: Sequence[tuple[Marks, Marks]]) -> s
         return (f"{off} non-adjacent of the last {window} second-read pairs, above "
                 f"{prompt.hold.non_adjacent:.0f} %")
     return None
+
+
+def smd_hold(prompt: Prompt, mine: Sequence[Marks], everyone: dict[str, tuple[float, float]]
+             ) -> str | None:
+    """The reason to hold a scorer whose last ``smd_window`` live reads (``mine``) have a mean
+    beyond ±``smd`` standard deviations of everyone's on some trait (``everyone``: trait →
+    (mean, SD) of all live reads of the prompt), or None."""
+    window = prompt.hold.smd_window
+    scored = [m.scores for m in mine[-window:] if m.scores]
+    if len(mine) < window or not scored:
+        return None
+    for trait in prompt.traits:
+        mean_all, sd_all = everyone.get(trait.name, (0.0, 0.0))
+        if sd_all <= 0:
+            continue
+        smd = (sum(s[trait.name] for s in scored) / len(scored) - mean_all) / sd_all
+        if abs(smd) > prompt.hold.smd:
+            return (f"{trait.name}: mean of the last {window} reads {smd:+.2f} SD from "
+                    f"everyone's, beyond ±{prompt.hold.smd}")
+    return None

@@ -30,6 +30,7 @@ from handscore.quality import (
     non_adjacent_hold,
     qualification_outcome,
     set_passed,
+    smd_hold,
     validity_hold,
 )
 from handscore.rules import Marks, check_marks, final_score, next_need
@@ -115,7 +116,12 @@ def settle_response(session: Session, prompt: Prompt, response_id: int,
 
 def after_quality_read(session: Session, prompt: Prompt, read: Read) -> None:
     """Qualification after a qualifying read; the hold rules after a validity or second
-    read (for both readers of the pair)."""
+    read (for both readers of the pair); the SMD rule after one live read in
+    ``smd_window`` (chosen by read id: on average once per window of a scorer's reads, without
+    counting them at every submission)."""
+    if read.slot in (Need.FIRST, Need.SECOND) and read.id % prompt.hold.smd_window == 0:
+        _hold_if(session, prompt, read.scorer_id, smd_hold(
+            prompt, live_reads(session, prompt, read.scorer_id), score_moments(session, prompt)))
     if read.kind == ReadKind.QUALIFYING:
         _judge_qualification(session, prompt, read.scorer_id)
     elif read.kind == ReadKind.VALIDITY:
@@ -146,6 +152,34 @@ def validity_pairs(session: Session, prompt: Prompt, scorer_id: int,
                Read.kind == ReadKind.VALIDITY, Read.status == ReadStatus.SUBMITTED)
         .order_by(Read.submitted_at.desc(), Read.id.desc()).limit(limit)).all()
     return [(marks_of(s, c), marks_of(ts, tc)) for s, c, ts, tc in reversed(rows)]
+
+
+def live_reads(session: Session, prompt: Prompt, scorer_id: int) -> list[Marks]:
+    """The scorer's last ``smd_window`` submitted first and second reads, oldest first."""
+    rows = session.execute(
+        select(Read.scores, Read.condition)
+        .where(Read.scorer_id == scorer_id, Read.prompt_id == prompt.id,
+               Read.status == ReadStatus.SUBMITTED,
+               Read.kind.in_([ReadKind.FIRST, ReadKind.SECOND]))
+        .order_by(Read.submitted_at.desc()).limit(prompt.hold.smd_window)).all()
+    return [marks_of(s, c) for s, c in reversed(rows)]
+
+
+def score_moments(session: Session, prompt: Prompt) -> dict[str, tuple[float, float]]:
+    """Trait → (mean, population SD) of every submitted live first and second read."""
+    columns = []
+    for trait in prompt.traits:
+        score = Read.scores[trait.name].as_float()
+        columns += [func.avg(score), func.avg(score * score)]
+    row = session.execute(
+        select(*columns).where(Read.prompt_id == prompt.id, Read.status == ReadStatus.SUBMITTED,
+                               Read.kind.in_([ReadKind.FIRST, ReadKind.SECOND]))).one()
+    moments = {}
+    for i, trait in enumerate(prompt.traits):
+        mean, square = row[2 * i], row[2 * i + 1]
+        if mean is not None:
+            moments[trait.name] = (float(mean), max(float(square) - float(mean) ** 2, 0.0) ** 0.5)
+    return moments
 
 
 def second_read_pairs(session: Session, prompt: Prompt, scorer_id: int

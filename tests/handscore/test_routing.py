@@ -179,3 +179,21 @@ def test_holds_after_poor_validity(ctx, make_prompt, add_responses, scorer):
         submit(prompt.id, sloppy, read_id, 1)
     assert standing_of(sloppy, prompt) == QualificationStatus.HELD
     assert take(prompt.id, sloppy) is None
+
+
+def test_holds_a_scorer_whose_mean_drifts(ctx, make_prompt, add_responses, scorer):
+    prompt = make_prompt(validity_rate=0, second_read_rate=0,
+                         hold={"smd_window": 2, "smd": 0.5})
+    add_responses(prompt, 40)
+    steady, harsh = scorer(prompt, QualificationStatus.QUALIFIED), \
+        scorer(prompt, QualificationStatus.QUALIFIED)
+    for score in [2, 3] * 10:
+        read_id, _, _ = take(prompt.id, steady)
+        submit(prompt.id, steady, read_id, score)
+    assert standing_of(steady, prompt) == QualificationStatus.QUALIFIED
+    reads = 0
+    while (taken := take(prompt.id, harsh)) is not None:  # all 1s: about -2 SD from the rest
+        submit(prompt.id, harsh, taken[0], 1)
+        reads += 1
+    assert standing_of(harsh, prompt) == QualificationStatus.HELD
+    assert 2 <= reads <= 4  # held at the first read checked after a full window
