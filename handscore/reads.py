@@ -13,6 +13,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm.attributes import set_committed_value
 
 from handscore.errors import Code, HandscoreError
 from handscore.models import (
@@ -72,7 +73,10 @@ def submit_read(session: Session, prompt: Prompt, scorer: User, read_id: int, va
     if taken != 1:
         raise HandscoreError(Code.CONFLICT, f"read {read_id}: the claim expired and went "
                                             "to another scorer; ask for the next response")
-    session.refresh(read)
+    for name, value in (("status", ReadStatus.SUBMITTED), ("submitted_at", now),
+                        ("scores", marks.scores), ("condition", marks.condition),
+                        ("seconds", seconds)):
+        set_committed_value(read, name, value)  # as written, without reading it back
     if read.slot is not None:
         settle_response(session, prompt, read.response_id)
     after_quality_read(session, prompt, read)

@@ -26,6 +26,7 @@ from sqlalchemy import (
     Update,
     bindparam,
     exists,
+    func,
     or_,
     select,
     update,
@@ -59,7 +60,7 @@ def next_read(session: Session, prompt: Prompt, scorer: User, now: datetime) -> 
     if held is not None:
         return held
     if scorer.role in (SUPERVISOR, ADMIN):
-        read = _claim_live(session, prompt, scorer, now, Need.RESOLUTION)
+        read = _claim_live(session, prompt, scorer, now, (Need.RESOLUTION, Need.RESOLUTION))
         if read is not None:
             return read
     status = standing(session, scorer.id, prompt.id)
@@ -76,8 +77,7 @@ def _live_work(session: Session, prompt: Prompt, scorer: User, now: datetime) ->
         read = _claim_paper(session, prompt, scorer, ResponseKind.VALIDITY, now)
         if read is not None:
             return read
-    return (_claim_live(session, prompt, scorer, now, Need.SECOND)
-            or _claim_live(session, prompt, scorer, now, Need.FIRST))
+    return _claim_live(session, prompt, scorer, now, (Need.SECOND, Need.FIRST))
 
 
 def _held_claim(session: Session, prompt: Prompt, scorer: User, now: datetime) -> Read | None:
@@ -105,22 +105,27 @@ def not_read_by(scorer_id: int | BindParameter[int], response: type[Response] = 
 
 
 def _claim_statement() -> Update:
-    """The one statement of a live claim (parameters ``prompt``, ``waiting_for``, ``now``,
-    ``scorer``, ``expires``), built once."""
-    waiting = aliased(Response)  # its own FROM: not correlated with the UPDATE's table
+    """The one statement of a live claim, built once: the first response waiting for the
+    read ``need_1``, else for ``need_2`` (COALESCE evaluates the second choice only when
+    the first finds none); parameters ``prompt``, ``need_1``, ``need_2``, ``now``,
+    ``scorer``, ``expires``. Returns the response's id and need."""
     scorer = bindparam("scorer", type_=Integer)
-    choice = (
-        select(waiting.id)
-        .where(waiting.prompt_id == bindparam("prompt"), waiting.need == bindparam("waiting_for"),
-               or_(waiting.claim_expires.is_(None), waiting.claim_expires < bindparam("now")),
-               not_read_by(scorer, waiting))
-        .order_by(waiting.id).limit(1)
-        .with_for_update(skip_locked=True)
-        .scalar_subquery()
-    )
-    return (update(Response).where(Response.id == choice)
+
+    def choice(need: str) -> ColumnElement[int]:
+        waiting = aliased(Response)  # its own FROM: not correlated with the UPDATE's table
+        return (
+            select(waiting.id)
+            .where(waiting.prompt_id == bindparam("prompt"), waiting.need == bindparam(need),
+                   or_(waiting.claim_expires.is_(None), waiting.claim_expires < bindparam("now")),
+                   not_read_by(scorer, waiting))
+            .order_by(waiting.id).limit(1)
+            .with_for_update(skip_locked=True)
+            .scalar_subquery())
+
+    return (update(Response).where(Response.id == func.coalesce(choice("need_1"),
+                                                                choice("need_2")))
             .values(claimed_by=scorer, claim_expires=bindparam("expires"))
-            .returning(Response.id)
+            .returning(Response.id, Response.need)
             .execution_options(synchronize_session=False))
 
 
@@ -131,16 +136,18 @@ EXPIRE_CLAIM = update(Read).where(
     .execution_options(synchronize_session=False)
 
 
-def _claim_live(session: Session, prompt: Prompt, scorer: User, now: datetime, need: Need
-                ) -> Read | None:
-    response_id = session.scalar(CLAIM, {
-        "prompt": prompt.id, "waiting_for": int(need), "now": now, "scorer": scorer.id,
-        "expires": now + timedelta(minutes=prompt.claim_minutes)})
-    if response_id is None:
+def _claim_live(session: Session, prompt: Prompt, scorer: User, now: datetime,
+                needs: tuple[Need, Need]) -> Read | None:
+    """Claim a response waiting for ``needs[0]``, else one waiting for ``needs[1]``."""
+    claimed = session.execute(CLAIM, {
+        "prompt": prompt.id, "need_1": int(needs[0]), "need_2": int(needs[1]), "now": now,
+        "scorer": scorer.id, "expires": now + timedelta(minutes=prompt.claim_minutes)}).first()
+    if claimed is None:
         return None
-    session.execute(EXPIRE_CLAIM, {"response": response_id, "slot_of": int(need)})
+    response_id, need = claimed
+    session.execute(EXPIRE_CLAIM, {"response": response_id, "slot_of": need})
     read = Read(response_id=response_id, prompt_id=prompt.id, scorer_id=scorer.id,
-                kind=KIND_OF_NEED[need], slot=int(need), claimed_at=now)
+                kind=KIND_OF_NEED[Need(need)], slot=need, claimed_at=now)
     session.add(read)
     session.flush()
     return read

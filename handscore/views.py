@@ -20,7 +20,7 @@ from handscore.models import Prompt as PromptRow
 from handscore.models import Read, ReadKind
 from handscore.models import Response as ResponseRow
 from handscore.monitoring import GROUPINGS, agreement_report
-from handscore.prompts import Prompt
+from handscore.prompts import Prompt, stored_prompt
 from handscore.reads import submit_read, true_marks
 from handscore.routing import next_read
 from handscore.supervision import act_on_scorer, next_backread, record_backread
@@ -60,10 +60,14 @@ def _prompt_of(body: dict[str, Any]) -> Prompt:
 
 
 def _prompt_of_read(read_id: int) -> Prompt:
-    prompt_id = db_session().scalar(select(Read.prompt_id).where(Read.id == read_id))
-    if prompt_id is None:
+    """The prompt of the read, loaded with the read in one query (the read stays in the
+    session for what follows)."""
+    found = db_session().execute(select(Read, PromptRow.definition)
+                                 .join(PromptRow, PromptRow.id == Read.prompt_id)
+                                 .where(Read.id == read_id)).first()
+    if found is None:
         raise ApiError(404, "not found", f"no read {read_id}")
-    return load_prompt(db_session(), prompt_id)
+    return stored_prompt(found[1])
 
 
 def _now() -> datetime:
