@@ -83,8 +83,8 @@ class QualificationStatus(StrEnum):
 
 
 LIVE_READS = (ReadKind.FIRST, ReadKind.SECOND, ReadKind.RESOLUTION)
-SLOT_OF_KIND = {ReadKind.FIRST: Need.FIRST, ReadKind.SECOND: Need.SECOND,
-                ReadKind.RESOLUTION: Need.RESOLUTION}
+LIVE_STANDINGS = (QualificationStatus.QUALIFIED, QualificationStatus.WAIVED)
+"""The standings that get live work and validity papers."""
 
 
 def _one_of(column: str, values: type[StrEnum]) -> CheckConstraint:

@@ -35,6 +35,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
 from handscore.models import (
+    LIVE_STANDINGS,
     Need,
     QualificationStatus,
     Read,
@@ -48,7 +49,6 @@ from handscore.standing import standing
 from station.models import User
 from station.roles import ADMIN, SUPERVISOR
 
-LIVE_STANDINGS = (QualificationStatus.QUALIFIED, QualificationStatus.WAIVED)
 INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 KIND_OF_NEED = {Need.FIRST: ReadKind.FIRST, Need.SECOND: ReadKind.SECOND,
                 Need.RESOLUTION: ReadKind.RESOLUTION}

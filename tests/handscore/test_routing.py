@@ -18,7 +18,7 @@ from handscore.models import Need, QualificationStatus, Read, ReadKind, Response
 from handscore.reads import submit_read
 from handscore.routing import next_read
 from handscore.rules import second_read_drawn
-from handscore.standing import standing
+from handscore.standing import set_standing, standing
 from station.db import session_scope
 from tests.handscore.workers import score_in_process, score_until_empty
 
@@ -197,3 +197,16 @@ def test_holds_a_scorer_whose_mean_drifts(ctx, make_prompt, add_responses, score
         reads += 1
     assert standing_of(harsh, prompt) == QualificationStatus.HELD
     assert 2 <= reads <= 4  # held at the first read checked after a full window
+
+
+def test_a_hold_ends_the_scorers_open_claim(ctx, make_prompt, add_responses, scorer):
+    prompt = make_prompt(validity_rate=0)
+    [only] = add_responses(prompt, 1)
+    held, other = scorer(prompt), scorer(prompt)
+    read_id, _, _ = take(prompt.id, held)
+    with session_scope() as session:
+        set_standing(session, "supervisor", held.id, prompt.id, QualificationStatus.HELD,
+                     "drift")
+    with pytest.raises(HandscoreError, match="expired already"):
+        submit(prompt.id, held, read_id, 2)
+    assert take(prompt.id, other)[2] == only
