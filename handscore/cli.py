@@ -28,6 +28,10 @@ TABLE_COLUMNS = ("n", "exact", "adjacent", "kappa", "qwk", "pearson", "smd", "re
 @click.group("handscore")
 def handscore() -> None:
     """Handscoring: prompts and rubrics, responses, reader agreement."""
+
+
+def _database_ready() -> None:
+    """Checked by each command (not the group, so that --help works on any database)."""
     check_database(current_settings().database_url)
 
 
@@ -41,6 +45,7 @@ def prompt_group() -> None:
 @click.option("--replace", is_flag=True, help="Change the prompt of the same id.")
 def prompt_add(file: Path, replace: bool) -> None:
     """Add the prompt defined in FILE (JSON, see docs/handscore.md)."""
+    _database_ready()
     try:
         data = json.loads(file.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -60,6 +65,7 @@ def prompt_add(file: Path, replace: bool) -> None:
 def import_command(manifest: Path, prompt_id: str) -> None:
     """Import the responses of MANIFEST (CSV: id, and text or image); repeating it adds
     nothing."""
+    _database_ready()
     store = image_store()
     try:
         with session_scope() as session:
@@ -78,6 +84,7 @@ def import_command(manifest: Path, prompt_id: str) -> None:
 def clip_command(batch_ids: tuple[int, ...], prompt_id: str) -> None:
     """Cut the responses of the complete writing documents of BATCH_IDS (capture's batch
     numbers) into the image store; documents clipped before are skipped."""
+    _database_ready()
     store = image_store()
     try:
         with session_scope() as session:
@@ -97,6 +104,7 @@ def clip_command(batch_ids: tuple[int, ...], prompt_id: str) -> None:
 def agreement_command(prompt_id: str | None, by: str, fmt: str) -> None:
     """Reader agreement: exact and adjacent agreement, kappa, quadratic weighted kappa,
     Pearson r and SMD on second reads; reads and reads per hour."""
+    _database_ready()
     try:
         with session_scope() as session:
             report = agreement_report(session, prompt_id, by)
