@@ -6,14 +6,15 @@
 Builds, in a database of its own (dropped after): a 1-4 prompt with 10 % second reads and
 5 % validity papers, ``--responses`` live responses and 2,000 validity papers, and
 ``--scorers`` waived scorers; a second prompt with ``--agreement-reads`` submitted reads
-(first reads and 10 % second reads), all bulk-built in SQL. Then serves the app with waitress
-(``scanscore serve``, a process of its own) and runs the scorers as threads, each with its own
-HTTP session: log in, then ``POST /api/handscore/next`` and ``POST /api/handscore/reads/<id>``
-in a loop — first at a person's pace (2-6 s between taking a response and submitting it),
-then without pauses (saturation). Prints p50/p95/p99 of next and submit, reads per second,
-the violations found in the database afterwards (a response read twice by one scorer, a
-second read by the first reader, a validity read counted live: each must be 0), and the
-agreement report's time over the agreement prompt's reads (median of 3).
+(first reads and 10 % second reads), all bulk-built in SQL. Then serves the app with
+waitress (8 threads as ``scanscore serve``, a process of its own) and runs the scorers as
+threads, each with its own HTTP session: log in, then ``POST /api/handscore/next`` and
+``POST /api/handscore/reads/<id>`` in a loop, first at a person's pace (2-6 s between
+taking a response and submitting it), then without pauses (saturation). Prints p50, p95
+and p99 of next and submit, reads per second, the violations found in the database
+afterwards (a response read twice by one scorer, a second read by the first reader, a
+validity read counted live: each must be 0), and the agreement report's time over the
+agreement prompt's reads (median of 3).
 """
 
 from __future__ import annotations
@@ -147,14 +148,17 @@ def free_port() -> int:
 
 @contextmanager
 def server(url: str, work: Path):
-    """``scanscore serve`` on the bench database, until the block ends."""
+    """The app under waitress, as ``scanscore serve`` runs it (8 threads), on the bench
+    database, until the block ends; waitress's connection limit raised from its 100 so that
+    every scorer keeps a connection open."""
     port = free_port()
     env = {**os.environ, "DATABASE_URL": url, "SCANSCORE_VAR": str(work),
            "SCANSCORE_IMAGE_STORE": str(work / "images"), "SECRET_KEY": "bench"}
     work.mkdir(parents=True, exist_ok=True)
     log = (work / "server.log").open("wb")
-    process = subprocess.Popen([sys.executable, "-c", "from app import cli; cli()", "serve",
-                                "--port", str(port)], env=env, cwd=ROOT,
+    serve = ("import waitress; from app import create_app; waitress.serve(create_app(), "
+             f"host='127.0.0.1', port={port}, threads=8, connection_limit=1000)")
+    process = subprocess.Popen([sys.executable, "-c", serve], env=env, cwd=ROOT,
                                stdout=log, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 180
