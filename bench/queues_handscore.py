@@ -31,6 +31,7 @@ import sys
 import threading
 import time
 import uuid
+from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
 from statistics import median
@@ -217,10 +218,12 @@ def run_scorers(port: int, scorers: int, seconds: float, think: tuple[float, flo
             t0 = time.perf_counter()
             status, claim = scorer.call("POST", "/api/handscore/next", {"prompt": LIVE["id"]})
             t1 = time.perf_counter()
+            if status == 204:
+                return  # nothing waits
             if status != 200:
                 with lock:
                     found["errors"].append(status)
-                return
+                continue
             if think[1]:
                 time.sleep(rng.uniform(*think))
             t2 = time.perf_counter()
@@ -277,8 +280,10 @@ def report(title: str, found: dict[str, list[float]], seconds: float) -> None:
         values = found[step]
         print(f"  {step:<7} p50 {percentile(values, 50):6.1f} ms   p95 "
               f"{percentile(values, 95):6.1f} ms   p99 {percentile(values, 99):6.1f} ms")
+    statuses = ", ".join(f"{n} x {status}" for status, n in Counter(found["errors"]).items())
     print(f"  reads submitted {len(found['submit'])} in {seconds:.0f} s: "
-          f"{len(found['submit']) / seconds:.1f} reads/s; errors {len(found['errors'])}")
+          f"{len(found['submit']) / seconds:.1f} reads/s; errors {len(found['errors'])}"
+          f"{f' ({statuses})' if statuses else ''}")
 
 
 def main(argv: list[str] | None = None) -> None:

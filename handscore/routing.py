@@ -20,11 +20,13 @@ import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import (
+    BigInteger,
     BindParameter,
     ColumnElement,
     Integer,
     Update,
     bindparam,
+    cast,
     exists,
     func,
     or_,
@@ -163,7 +165,8 @@ def _claim_paper(session: Session, prompt: Prompt, scorer: User, kind: ResponseK
              .where(Response.prompt_id == prompt.id, Response.kind == kind,
                     not_read_by(scorer.id)).limit(1))
     if kind == ResponseKind.VALIDITY:
-        query = query.order_by((Response.id * 7919 + scorer.id * 104729) % 1_000_003)
+        spread = cast(Response.id, BigInteger) * 7919 + scorer.id * 104729  # no int overflow
+        query = query.order_by(spread % 1_000_003)
     else:
         query = query.order_by(Response.set_name, Response.id)
     response_id = session.scalar(query)

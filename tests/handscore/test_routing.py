@@ -210,3 +210,12 @@ def test_a_hold_ends_the_scorers_open_claim(ctx, make_prompt, add_responses, sco
     with pytest.raises(HandscoreError, match="expired already"):
         submit(prompt.id, held, read_id, 2)
     assert take(prompt.id, other)[2] == only
+
+
+def test_validity_papers_of_a_season_sized_table(ctx, make_prompt, scorer):
+    """Response ids in the millions: the order of validity papers stays in 64-bit range."""
+    prompt = make_prompt(validity_rate=100)
+    with session_scope() as session:
+        session.add(Response(id=2_000_000, prompt_id=prompt.id, kind=ResponseKind.VALIDITY,
+                             external_id="V-big", text="paper", true_scores={"score": 2}))
+    assert take(prompt.id, scorer(prompt))[1:] == ("validity", 2_000_000)
