@@ -288,3 +288,24 @@ def test_retraining_opens_the_qualifying_sets_again(make_prompt, add_responses, 
               {"prompt": prompt.id, "action": "retrain", "reason": "new training"})
     claim = post("/api/handscore/next", {"prompt": prompt.id}).get_json()
     assert claim["practice"] == {"kind": "qualifying", "set": "Q1"}
+
+
+def test_admins_edit_a_prompt_but_not_its_scale_once_read(make_prompt, add_responses, api):
+    prompt = make_prompt(validity_rate=0)
+    add_responses(prompt, 1)
+    _, post, scorer = api("scorer")
+    client, _, _ = api("admin")
+    admin_headers = {"X-CSRF-Token": client.get("/api/session").get_json()["csrf_token"]}
+
+    def put(body):
+        return client.put(f"/api/handscore/prompts/{prompt.id}", json=body,
+                          headers=admin_headers)
+
+    assert put({**PROMPT, "second_read_rate": 30}).get_json()["second_read_rate"] == 30
+    _, supervise, _ = api("supervisor")
+    waive(supervise, scorer.username)
+    post("/api/handscore/next", {"prompt": prompt.id})
+    wider = put({**PROMPT, "traits": [{"name": "score", "min": 1, "max": 6}]})
+    assert wider.status_code == 409 and "has reads" in wider.get_json()["detail"]
+    assert put({**PROMPT, "title": "Renamed"}).get_json()["title"] == "Renamed"
+    assert put({**PROMPT, "id": "OTHER"}).status_code == 422
