@@ -214,6 +214,8 @@ def run_scorers(port: int, scorers: int, seconds: float, think: tuple[float, flo
 
     def work(scorer: Scorer, seed: int) -> None:
         rng = random.Random(seed)
+        if think[1]:  # people arrive over a read's time, not all in one millisecond
+            time.sleep(rng.uniform(0, think[1]))
         while time.monotonic() < stop:
             t0 = time.perf_counter()
             status, claim = scorer.call("POST", "/api/handscore/next", {"prompt": LIVE["id"]})
