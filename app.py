@@ -22,6 +22,7 @@ import handscore.views
 import omr.cli
 import sample_sheets.cli
 import sample_sheets.demo
+import scoring.psychometrics.cli
 from station import admin, auth, migrate, web
 from station.cli import db, users, worker
 from station.config import load_settings
@@ -136,6 +137,7 @@ COMMANDS = (
     capture.cli.watch_command,
     capture.cli.requeue_command,
     handscore.cli.handscore,
+    scoring.psychometrics.cli.psychometrics,
 )
 """Every area's commands (click commands or groups)."""
 
