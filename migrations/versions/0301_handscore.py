@@ -6,7 +6,7 @@ claimed or submitted) are partial
 unique indexes, on SQLite and PostgreSQL alike.
 
 Revision ID: 0301_handscore
-Revises: 0102_page_read_lz4
+Revises: 0105_intake
 Create Date: 2026-12-01
 """
 
@@ -17,7 +17,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0301_handscore"
-down_revision: str | Sequence[str] | None = "0102_page_read_lz4"
+down_revision: str | Sequence[str] | None = "0105_intake"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
