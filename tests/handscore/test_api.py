@@ -89,11 +89,7 @@ def test_two_scorers_first_and_second_reads_and_the_agreement_report(make_prompt
                                                                      db, api):
     prompt = make_prompt(second_read_rate=100, validity_rate=0, resolution="none")
     ids = add_responses(prompt, 12)
-    _, supervise, _ = api("supervisor")
-    client_a, post_a, a = api("scorer")
-    _, post_b, b = api("scorer")
-    waive(supervise, a.username)
-    waive(supervise, b.username)
+    supervise, (post_a, a), (post_b, b) = supervisor_and_two_scorers(api)
     first_shapes, second_shapes = [], []
     for value in R1:
         claim = post_a("/api/handscore/next", {"prompt": prompt.id}).get_json()
@@ -124,6 +120,17 @@ def test_two_scorers_first_and_second_reads_and_the_agreement_report(make_prompt
     assert [finals[i] for i in ids] == [{"score": v} for v in R1]  # the first read's
     response = sup_client.get(f"/api/handscore/responses/{ids[0]}").get_json()
     assert response["external_id"] and len(response["reads"]) == 2
+
+
+def supervisor_and_two_scorers(api):
+    """A supervisor's poster, and two scorers (poster, user) whose qualification it waived."""
+    _, supervise, _ = api("supervisor")
+    scorers = []
+    for _ in range(2):
+        _, post, user = api("scorer")
+        waive(supervise, user.username)
+        scorers.append((post, user))
+    return supervise, *scorers
 
 
 def shape(claim: dict) -> tuple:
@@ -247,11 +254,7 @@ def test_waiving_qualification_is_audited(make_prompt, add_responses, db, api):
 def test_rescore_sends_a_scorers_reads_back_to_others(make_prompt, add_responses, db, api):
     prompt = make_prompt(second_read_rate=0, validity_rate=0)
     ids = add_responses(prompt, 3)
-    _, supervise, _ = api("supervisor")
-    _, post_a, a = api("scorer")
-    _, post_b, b = api("scorer")
-    waive(supervise, a.username)
-    waive(supervise, b.username)
+    supervise, (post_a, a), (post_b, b) = supervisor_and_two_scorers(api)
     for _ in ids:
         claim = post_a("/api/handscore/next", {"prompt": prompt.id}).get_json()
         post_a(f"/api/handscore/reads/{claim['read']}", {"scores": {"score": 1}})
