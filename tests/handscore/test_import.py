@@ -73,7 +73,7 @@ def test_images_and_typed_text_imported_once(run, db, prompt_file, tmp_path, app
 
 @pytest.mark.parametrize(("rows", "says"), [
     ("S-1,missing.png\n", "line 3: image 'missing.png' is missing"),
-    ("S-1,notes.png\n", "line 3: image 'notes.png': not a readable image"),
+    ("S-1,notes.png\n", "line 3: image 'notes.png': not an image"),
     ("S-1,../outside.png\n", "outside the manifest's folder"),
     ("S-1,\n", "line 3: give either text or image"),
     ("S-1,good.png\nS-1,good.png\n", "line 4: id 'S-1' repeats"),
