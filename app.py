@@ -19,6 +19,9 @@ import capture.views
 import edit_station.demo
 import edit_station.jobs
 import edit_station.views
+import handscore.cli
+import handscore.demo
+import handscore.views
 import omr.cli
 import sample_sheets.cli
 import sample_sheets.demo
@@ -37,6 +40,7 @@ BLUEPRINTS = (
     admin.bp,
     capture.views.bp,
     edit_station.views.bp,
+    handscore.views.bp,
 )
 """Every area's blueprint; the station's first, so its templates (``base.html``) are found."""
 
@@ -52,6 +56,7 @@ DEMO_STEPS: tuple[Callable[[], None], ...] = (
     demo_forms,
     capture.demo.run_demo,
     edit_station.demo.run_demo,
+    handscore.demo.run_demo,
 )
 """What ``scanscore demo`` does before serving, in order. Each step runs inside an app
 context (it may use ``station.db.db_session()`` and must commit), is idempotent, and prints
@@ -143,6 +148,7 @@ COMMANDS = (
     capture.cli.ingest_command,
     capture.cli.watch_command,
     capture.cli.requeue_command,
+    handscore.cli.handscore,
     scoring.psychometrics.cli.psychometrics,
 )
 """Every area's commands (click commands or groups)."""

@@ -14,6 +14,7 @@ MODEL_MODULES = (
     "station.models",
     "capture.models",
     "edit_station.models",
+    "handscore.models",
 )
 """The modules that define tables; an area adds its own when it adds a model."""
 
