@@ -19,6 +19,7 @@ import capture.views
 import omr.cli
 import sample_sheets.cli
 import sample_sheets.demo
+import scoring.cli
 import scoring.psychometrics.cli
 from station import admin, auth, migrate, web
 from station.cli import db, users, worker
@@ -132,6 +133,8 @@ COMMANDS = (
     capture.cli.watch_command,
     capture.cli.requeue_command,
     scoring.psychometrics.cli.psychometrics,
+    scoring.cli.test_group,
+    scoring.cli.score_group,
 )
 """Every area's commands (click commands or groups)."""
 

@@ -13,6 +13,7 @@ from station.db import Base, get_engine
 MODEL_MODULES = (
     "station.models",
     "capture.models",
+    "scoring.models",
 )
 """The modules that define tables; an area adds its own when it adds a model."""
 

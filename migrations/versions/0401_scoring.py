@@ -1,0 +1,57 @@
+"""scoring: loaded test definitions and student score rows with their history
+
+Revision ID: 0401_scoring
+Revises: 0102_page_read_lz4
+Create Date: 2026-12-01
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+from sqlalchemy.dialects import postgresql
+
+revision: str = "0401_scoring"
+down_revision: str | Sequence[str] | None = "0102_page_read_lz4"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+JSON = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
+STAMP = sa.DateTime(timezone=True)
+
+
+def upgrade() -> None:
+    op.create_table(
+        "scoring_test",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("test_id", sa.String(length=64), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("digest", sa.String(length=64), nullable=False),
+        sa.Column("definition", JSON, nullable=False),
+        sa.Column("loaded_at", STAMP, nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_scoring_test")),
+        sa.UniqueConstraint("test_id", "version", name=op.f("uq_scoring_test_test_id")),
+    )
+    op.create_table(
+        "student_score",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("test_id", sa.String(length=64), nullable=False),
+        sa.Column("definition_version", sa.Integer(), nullable=False),
+        sa.Column("student_key", sa.String(length=120), nullable=False),
+        sa.Column("inputs_digest", sa.String(length=64), nullable=False),
+        sa.Column("inputs", JSON, nullable=False),
+        sa.Column("result", JSON, nullable=False),
+        sa.Column("current", sa.Boolean(), nullable=False),
+        sa.Column("scored_at", STAMP, nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_student_score")),
+        sa.UniqueConstraint("test_id", "definition_version", "student_key", "inputs_digest",
+                            name=op.f("uq_student_score_test_id")),
+    )
+    op.create_index("ix_student_score_current", "student_score",
+                    ["test_id", "student_key", "current"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_student_score_current", table_name="student_score")
+    op.drop_table("student_score")
+    op.drop_table("scoring_test")
