@@ -10,6 +10,8 @@ Work goes in blocks of students, each a few numpy operations over the whole bloc
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -97,40 +99,64 @@ def performance_levels(definition: TestDefinition, scale: np.ndarray) -> np.ndar
 
 def score(definition: TestDefinition, responses: np.ndarray, *,
           original: np.ndarray | None = None, erasure_known: np.ndarray | None = None,
-          polytomous: np.ndarray | None = None,
-          condition: np.ndarray | None = None) -> Scores:
+          polytomous: np.ndarray | None = None, condition: np.ndarray | None = None,
+          timings: dict[str, float] | None = None) -> Scores:
     """Score every student. ``polytomous`` is ``(n, len(definition.polytomous))`` points
-    (NaN: no score yet, counts 0); ``condition`` is ``(n,)`` int8 (see :class:`Scores`)."""
+    (NaN: no score yet, counts 0); ``condition`` is ``(n,)`` int8 (see :class:`Scores`).
+    ``timings``, when given, receives the seconds of each step."""
     n, n_items = responses.shape
     if n_items != len(definition.items):
         raise ValueError(f"responses have {n_items} items, the test {len(definition.items)}")
+    clock = _Clock(timings)
     points, right = score_table(definition)
     offsets = (np.arange(n_items, dtype=np.int16) * points.shape[1] + _SHIFT)
     members = _cluster_matrix(definition)
     out = _empty(n, n_items, len(definition.clusters))
-    for start in range(0, n, BLOCK):
-        block = slice(start, min(n, start + BLOCK))
+    for block in _blocks(n):
         index = responses[block].astype(np.int16) + offsets
         out.item_scores[block] = points.ravel()[index]
         out.omits[block] = (responses[block] == OMIT).sum(axis=1)
         out.multiples[block] = (responses[block] == MULTIPLE).sum(axis=1)
         out.raw[block] = out.item_scores[block].sum(axis=1, dtype=np.int32)
         out.cluster_points[block] = out.item_scores[block].astype(np.float32) @ members
-        if original is not None:
+    clock.lap("item scores, raw, clusters")
+    if original is not None:
+        for block in _blocks(n):
+            index = responses[block].astype(np.int16) + offsets
             out.changes[block] = _changes(right.ravel(), offsets, index, original[block])
+    if erasure_known is not None:
+        out.changes[~erasure_known] = UNKNOWN
+    clock.lap("changed-answer codes")
     if polytomous is not None:
         weights = np.array([p.weight for p in definition.polytomous])
         out.raw[:] += np.nan_to_num(polytomous, nan=0.0) @ weights
-    if erasure_known is not None:
-        out.changes[~erasure_known] = UNKNOWN
     cluster_max = members.T @ np.array([i.points * (i.status != "dropped")
                                         for i in definition.items], np.float32)
     np.divide(out.cluster_points * 100, cluster_max, out=out.cluster_percent,
               where=cluster_max > 0)
+    clock.lap("writing, cluster percent")
     out.scale[:] = scale_scores(definition, out.raw)
     out.level[:] = performance_levels(definition, out.scale)
+    clock.lap("scale, levels")
     _conditions(definition, out, condition, polytomous)
+    clock.lap("conditions")
     return out
+
+
+class _Clock:
+    def __init__(self, timings: dict[str, float] | None) -> None:
+        self.timings, self.last = timings, time.perf_counter()
+
+    def lap(self, step: str) -> None:
+        now = time.perf_counter()
+        if self.timings is not None:
+            self.timings[step] = self.timings.get(step, 0.0) + now - self.last
+        self.last = now
+
+
+def _blocks(n: int) -> Iterator[slice]:
+    for start in range(0, n, BLOCK):
+        yield slice(start, min(n, start + BLOCK))
 
 
 def _changes(right: np.ndarray, offsets: np.ndarray, final_index: np.ndarray,
