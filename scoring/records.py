@@ -42,6 +42,26 @@ class Demographics:
     gender: str = ""
 
 
+NAME_FIELDS = ("last_name", "first_name", "ssid", "gender", "grade")
+
+
+def gridded_text(keys: dict[str, str]) -> str:
+    """A gridded field's text: its columns' values in key order, multiple marks dropped."""
+    order = sorted(keys, key=lambda k: (len(k), k))
+    return "".join(keys[k] for k in order if keys[k] != MULTIPLE_VALUE).strip()
+
+
+def gridded_demographics(values: dict[str, dict[str, str]], school: str = "",
+                         preid: str = "") -> Demographics:
+    """Demographics from a document's field values (field → key → value)."""
+    text = {name: gridded_text(values.get(name, {}))
+            for name in (*NAME_FIELDS, "birth_year", "birth_month", "birth_day")}
+    birth = "-".join(text[p] for p in ("birth_year", "birth_month", "birth_day"))
+    return Demographics(school, text["grade"], preid, text["ssid"], text["last_name"],
+                        text["first_name"], birth if all(birth.split("-")) else "",
+                        text["gender"])
+
+
 @dataclass(frozen=True)
 class ScoringDocument:
     """One clean document. ``erasure_known`` is False for pages scanned bitonal.
