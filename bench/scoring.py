@@ -7,25 +7,39 @@ scanned bitonal, 2 writing traits scored 0-4 (weights 1 and 2), 0.5 % with a con
 code. Arrays are generated before the clock starts; the scorer's steps are timed, and the
 total is the median of --repeat runs. The machine may be shared: its load is printed.
 
-    python bench/scoring.py [--students 1000000] [--repeat 3]
+The database path: --db-students (100,000) students' clean records (answer folders, as
+:class:`scoring.records.ScoringDocument`) scored by :func:`scoring.run.score_students` into a
+new PostgreSQL database (created on --postgres, dropped after): students per second for the
+first scoring, and for the run again (nothing changed: nothing added).
+
+    python bench/scoring.py [--students 1000000] [--repeat 3] [--db-students 100000]
+                            [--postgres URL] [--no-database]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import resource
 import statistics
 import sys
 import time
+import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
+from sqlalchemy import create_engine, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from scoring.definitions import definition_from_document  # noqa: E402
+from scoring.records import Demographics, ItemResponse, ScoringDocument  # noqa: E402
+from scoring.run import score_students  # noqa: E402
 from scoring.scorer import MULTIPLE, NO_CONDITION, NOT_CHANGED, OMIT, score  # noqa: E402
+from station import migrate  # noqa: E402
+from station.db import dispose_engine, session_scope  # noqa: E402
 
 ITEMS, OPTIONS = 120, "ABCD"
 
@@ -88,10 +102,66 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+@contextmanager
+def bench_database(postgres: str):
+    name = f"bench_scoring_{uuid.uuid4().hex[:6]}"
+    admin = create_engine(postgres, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    url = re.sub(r"/[^/]*$", f"/{name}", postgres)
+    try:
+        migrate.upgrade(url)
+        yield url
+    finally:
+        dispose_engine(url)
+        with admin.connect() as c:
+            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def clean_records(definition, arrays: dict[str, np.ndarray], n: int) -> list[ScoringDocument]:
+    """``n`` students' answer folders from the simulated arrays (responses shared as
+    objects: one per distinct (value, original))."""
+    options = definition.options
+    value = {OMIT: "", MULTIPLE: "*", **{i: o for i, o in enumerate(options)}}
+    cache: dict[tuple[int, int], ItemResponse] = {}
+    keys = [item.key for item in definition.items]
+    docs = []
+    for s in range(n):
+        row, original = arrays["responses"][s].tolist(), arrays["original"][s].tolist()
+        reading = {}
+        for k, r, o in zip(keys, row, original, strict=True):
+            if (r, o) not in cache:
+                cache[(r, o)] = ItemResponse(value[r], None if o < 0 else value[o])
+            reading[k] = cache[(r, o)]
+        docs.append(ScoringDocument(s + 1, f"{s + 1:08d}", "answer_folder",
+                                    {"reading": reading},
+                                    Demographics(f"S{s // 400}", "5", ssid=f"{s:010d}")))
+    return docs
+
+
+def database_path(definition, arrays: dict[str, np.ndarray], n: int, postgres: str) -> None:
+    docs = clean_records(definition, arrays, n)
+    print(f"database path: {n:,} students' clean records, PostgreSQL, load average "
+          f"{os.getloadavg()[0]:.2f}")
+    with bench_database(postgres) as url:
+        for label in ("first scoring", "again, unchanged"):
+            start = time.perf_counter()
+            with session_scope(url) as session:
+                summary = score_students(session, definition, docs)
+            seconds = time.perf_counter() - start
+            print(f"  {label:<30} {seconds:6.2f} s  {n / seconds:9,.0f} students/s  "
+                  f"({summary.scored:,} rows added, {summary.unchanged:,} unchanged)")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--db-students", type=int, default=100_000)
+    parser.add_argument("--postgres", default=os.environ.get(
+        "SCANSCORE_BENCH_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
+    parser.add_argument("--no-database", action="store_true")
     args = parser.parse_args(argv)
     definition = definition_from_document(bench_definition(), "bench")
     keys = np.array([OPTIONS.index(min(item.answers)) for item in definition.items], np.int8)
@@ -115,6 +185,8 @@ def main(argv: list[str] | None = None) -> None:
           f"{np.bincount(scores.level, minlength=4).tolist()}, changed answers "
           f"{int((scores.changes > 0).sum()):,}")
     print(f"  peak memory {peak_mb():.0f} MB (after generating the inputs: {before:.0f} MB)")
+    if not args.no_database:
+        database_path(definition, arrays, min(args.db_students, args.students), args.postgres)
 
 
 if __name__ == "__main__":

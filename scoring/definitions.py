@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -102,7 +102,7 @@ class TestDefinition:
         return (sum(i.points for i in self.items if i.status != "dropped")
                 + sum(p.max_points * p.weight for p in self.polytomous))
 
-    @property
+    @cached_property
     def options(self) -> str:
         """Every option letter of any item, in order: a response's index is into this."""
         seen = dict.fromkeys(o for item in self.items for o in item.options)

@@ -125,6 +125,19 @@ def encode_condition(definition: TestDefinition, code: str, where: str) -> int:
     return codes.index(code)
 
 
+def response_codes(definition: TestDefinition) -> list[dict[str, int]]:
+    """Per item, each value it may hold → its code for the scorer."""
+    return [{OMIT_VALUE: OMIT, MULTIPLE_VALUE: MULTIPLE,
+             **{o: definition.options.index(o) for o in item.options}}
+            for item in definition.items]
+
+
+def _code(definition: TestDefinition, codes: list[dict[str, int]], i: int, value: str,
+          where: str) -> int:
+    code = codes[i].get(value)
+    return encode_value(definition, i, value, where) if code is None else code
+
+
 def response_arrays(definition: TestDefinition,
                     documents: Sequence[ScoringDocument]) -> ResponseArrays:
     """Arrays of the definition's field for ``documents``; the condition from the field the
@@ -133,6 +146,7 @@ def response_arrays(definition: TestDefinition,
     responses = np.full((n, n_items), OMIT, np.int8)
     original = np.full((n, n_items), NOT_CHANGED, np.int8)
     condition = np.full(n, NO_CONDITION, np.int8)
+    codes = response_codes(definition)
     for d, doc in enumerate(documents):
         where = f"document {doc.document_id} (lithocode {doc.lithocode})"
         keys = doc.fields.get(definition.field, {})
@@ -140,9 +154,9 @@ def response_arrays(definition: TestDefinition,
             read = keys.get(item.key)
             if read is None:
                 continue
-            responses[d, i] = encode_value(definition, i, read.value, where)
+            responses[d, i] = _code(definition, codes, i, read.value, where)
             if read.original:
-                original[d, i] = encode_value(definition, i, read.original, where)
+                original[d, i] = _code(definition, codes, i, read.original, where)
         if definition.condition_from:
             f, k = definition.condition_from
             code = doc.fields.get(f, {}).get(k, ItemResponse("")).value

@@ -8,12 +8,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from scoring.definitions import TestDefinition, definition_from_document
 from scoring.errors import ScoringError
 from scoring.models import ScoringTest, StudentScore
+from station.models import utcnow
+
+CHUNK = 1000
+"""Students per statement (PostgreSQL and SQLite bind-parameter limits)."""
 
 
 def digest(document: Any) -> str:
@@ -62,20 +66,31 @@ class ScoreRow:
 def save_scores(session: Session, definition: TestDefinition, rows: Iterable[ScoreRow]) -> int:
     """Keep each student's scores; a row for inputs already scored by this definition
     version is not added again. A new row becomes current and the student's previous
-    rows stay as history. Returns the number of rows added."""
+    rows stay as history. Returns the number of rows added. Set-wise: a few statements per
+    thousand students, not one per student."""
     added = 0
-    for row in rows:
-        inputs_digest = digest(row.inputs)
-        key = {"test_id": definition.id, "student_key": row.student_key}
-        exists = session.scalar(select(StudentScore.id).filter_by(
-            **key, definition_version=definition.version, inputs_digest=inputs_digest))
-        if exists is not None:
-            continue
-        session.execute(update(StudentScore).filter_by(**key, current=True)
-                        .values(current=False))
-        session.add(StudentScore(**key, definition_version=definition.version,
-                                 inputs_digest=inputs_digest, inputs=row.inputs,
-                                 result=row.result, current=True))
-        added += 1
-    session.flush()
+    rows = list(rows)
+    for start in range(0, len(rows), CHUNK):
+        added += _save_chunk(session, definition, rows[start:start + CHUNK])
     return added
+
+
+def _save_chunk(session: Session, definition: TestDefinition, rows: list[ScoreRow]) -> int:
+    digests = {row.student_key: digest(row.inputs) for row in rows}
+    existing = set(session.execute(
+        select(StudentScore.student_key, StudentScore.inputs_digest).where(
+            StudentScore.test_id == definition.id,
+            StudentScore.definition_version == definition.version,
+            StudentScore.student_key.in_(digests))).all())
+    new = [row for row in rows if (row.student_key, digests[row.student_key]) not in existing]
+    if not new:
+        return 0
+    session.execute(update(StudentScore).where(
+        StudentScore.test_id == definition.id, StudentScore.current.is_(True),
+        StudentScore.student_key.in_([row.student_key for row in new])).values(current=False))
+    session.execute(insert(StudentScore), [
+        {"test_id": definition.id, "definition_version": definition.version,
+         "student_key": row.student_key, "inputs_digest": digests[row.student_key],
+         "inputs": row.inputs, "result": row.result, "current": True, "scored_at": utcnow()}
+        for row in new])
+    return len(new)
