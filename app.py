@@ -135,6 +135,7 @@ COMMANDS = (
     scoring.psychometrics.cli.psychometrics,
     scoring.cli.test_group,
     scoring.cli.score_group,
+    scoring.cli.preid_group,
 )
 """Every area's commands (click commands or groups)."""
 

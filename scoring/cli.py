@@ -1,4 +1,5 @@
-"""``scanscore test add FILE`` and ``scanscore score file RESPONSES.csv --test T``."""
+"""``scanscore test add FILE``, ``scanscore score file RESPONSES.csv --test T`` and
+``scanscore preid import FILE``."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import click
 from scoring.definitions import load_test
 from scoring.errors import ScoringError
 from scoring.files import read_response_file, write_scores
+from scoring.preid import import_preid, read_preid_file
 from scoring.scorer import score
 from scoring.store import add_test
 from station.db import session_scope
@@ -64,3 +66,23 @@ def score_file(path: Path, test: str, out: Path | None) -> None:
     click.echo(f"{len(responses.students)} students scored: {int(scores.reported.sum())} "
                f"reported, {int((~scores.counted).sum())} excluded from summaries → {out}",
                err=True)
+
+
+@click.group("preid")
+def preid_group() -> None:
+    """Pre-ID files (docs/pre-id.md)."""
+
+
+@preid_group.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def preid_import(path: Path) -> None:
+    """Import a district's pre-ID file (CSV or fixed width), all or nothing."""
+    try:
+        records = read_preid_file(path)
+    except ScoringError as exc:
+        raise click.ClickException(str(exc)) from None
+    with session_scope() as session:
+        count = import_preid(session, records)
+    click.echo(f"{path}: {len(records)} students: {count.added} new, {count.updated} updated, "
+               f"{count.unchanged} unchanged ({sum(r.non_tester for r in records)} known "
+               "non-testers)")

@@ -54,3 +54,26 @@ class StudentScore(Base):
     result: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
     current: Mapped[bool] = mapped_column(default=True)
     scored_at: Mapped[datetime] = mapped_column(Stamp, default=utcnow)
+
+
+class PreIdStudent(Base):
+    """A student of a district's pre-ID file; each change is a new version (the current one
+    has ``current``), the old versions are kept."""
+
+    __tablename__ = "preid_student"
+    __table_args__ = (UniqueConstraint("preid", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    preid: Mapped[str] = mapped_column(String(20))
+    version: Mapped[int]
+    current: Mapped[bool] = mapped_column(default=True, index=True)
+    district: Mapped[str] = mapped_column(String(20))
+    school: Mapped[str] = mapped_column(String(20))
+    grade: Mapped[str] = mapped_column(String(4))
+    ssid: Mapped[str] = mapped_column(String(20))
+    last_name: Mapped[str] = mapped_column(String(40))
+    first_name: Mapped[str] = mapped_column(String(40))
+    birth_date: Mapped[str] = mapped_column(String(10))
+    gender: Mapped[str] = mapped_column(String(1))
+    non_tester: Mapped[bool]
+    imported_at: Mapped[datetime] = mapped_column(Stamp, default=utcnow)

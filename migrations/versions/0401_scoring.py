@@ -1,4 +1,4 @@
-"""scoring: loaded test definitions and student score rows with their history
+"""scoring: loaded test definitions, student score rows with their history, pre-ID students
 
 Revision ID: 0401_scoring
 Revises: 0102_page_read_lz4
@@ -49,9 +49,26 @@ def upgrade() -> None:
     )
     op.create_index("ix_student_score_current", "student_score",
                     ["test_id", "student_key", "current"])
+    op.create_table(
+        "preid_student",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("preid", sa.String(length=20), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("current", sa.Boolean(), nullable=False),
+        *(sa.Column(name, sa.String(length=length), nullable=False) for name, length in (
+            ("district", 20), ("school", 20), ("grade", 4), ("ssid", 20), ("last_name", 40),
+            ("first_name", 40), ("birth_date", 10), ("gender", 1))),
+        sa.Column("non_tester", sa.Boolean(), nullable=False),
+        sa.Column("imported_at", STAMP, nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_preid_student")),
+        sa.UniqueConstraint("preid", "version", name=op.f("uq_preid_student_preid")),
+    )
+    op.create_index(op.f("ix_preid_student_current"), "preid_student", ["current"])
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_preid_student_current"), table_name="preid_student")
+    op.drop_table("preid_student")
     op.drop_index("ix_student_score_current", table_name="student_score")
     op.drop_table("student_score")
     op.drop_table("scoring_test")
