@@ -122,8 +122,8 @@ def score(definition: TestDefinition, responses: np.ndarray, *,
     clock.lap("item scores, raw, clusters")
     if original is not None:
         for block in _blocks(n):
-            index = responses[block].astype(np.int16) + offsets
-            out.changes[block] = _changes(right.ravel(), offsets, index, original[block])
+            _changes(right.ravel(), offsets, responses[block], original[block],
+                     out.changes[block])
     if erasure_known is not None:
         out.changes[~erasure_known] = UNKNOWN
     clock.lap("changed-answer codes")
@@ -159,12 +159,15 @@ def _blocks(n: int) -> Iterator[slice]:
         yield slice(start, min(n, start + BLOCK))
 
 
-def _changes(right: np.ndarray, offsets: np.ndarray, final_index: np.ndarray,
-             original: np.ndarray) -> np.ndarray:
-    changed = (original != NOT_CHANGED) & (original.astype(np.int16) + offsets != final_index)
-    was_right = right[np.where(changed, original.astype(np.int16) + offsets, offsets)]
-    code = _CHANGE_OF[2 * was_right.view(np.int8) + right[final_index].view(np.int8)]
-    return np.where(changed, code, np.int8(CHANGE_NONE))
+def _changes(right: np.ndarray, offsets: np.ndarray, responses: np.ndarray,
+             original: np.ndarray, out: np.ndarray) -> None:
+    """Codes where an earlier answer was erased (a few per cent of the cells: only those are
+    looked at); ``out`` is all CHANGE_NONE on entry."""
+    rows, cols = np.nonzero(original != NOT_CHANGED)
+    was = original[rows, cols].astype(np.int16) + offsets[cols]
+    now = responses[rows, cols].astype(np.int16) + offsets[cols]
+    code = _CHANGE_OF[2 * right[was].view(np.int8) + right[now].view(np.int8)]
+    out[rows, cols] = np.where(was != now, code, np.int8(CHANGE_NONE))
 
 
 def _conditions(definition: TestDefinition, out: Scores, condition: np.ndarray | None,
