@@ -1,7 +1,8 @@
 """The exception queue: pages and batches that need the operator.
 
-An exception is opened once (its ``key`` is unique: ``page:<id>:<code>`` or
-``batch:<id>:<code>``) and stays until an operator resolves it; nothing
+An exception is opened once (its ``key`` is unique: ``page:<id>:<code>``,
+``batch:<id>:<code>``, or ``file:<feed>:<digest>:<code>`` for a file refused
+unread, which has no page) and stays until an operator resolves it; nothing
 deletes it. Resolutions, each audited:
 
 =========  ======================================================================
@@ -25,13 +26,23 @@ from station.errors import ApiError
 
 PAGE_ACTIONS = ("rescan", "reassign", "discard")
 BATCH_ACTIONS = ("rescan", "accept")
+FILE_ACTIONS = ("rescan", "discard")
+"""For a file refused unread: feed the scan itself (rescan), or say why not (discard)."""
+
+
+def actions_of(exc: CaptureException) -> tuple[str, ...]:
+    """The resolutions an exception allows: a page's, a batch's or a refused file's."""
+    if exc.page_id is not None:
+        return PAGE_ACTIONS
+    return BATCH_ACTIONS if exc.batch_id is not None else FILE_ACTIONS
 
 
 def open_exception(session: Session, code: str, reason: str, *, page_id: int | None = None,
-                   batch_id: int | None = None) -> None:
-    """Open the exception ``code`` on a page or a batch, unless it is open or was
-    resolved already."""
-    key = f"page:{page_id}:{code}" if page_id is not None else f"batch:{batch_id}:{code}"
+                   batch_id: int | None = None, file: str | None = None) -> None:
+    """Open the exception ``code`` on a page, a batch or a file refused unread (``file``:
+    its feed and digest), unless it is open or was resolved already."""
+    key = (f"page:{page_id}:{code}" if page_id is not None else
+           f"batch:{batch_id}:{code}" if batch_id is not None else f"file:{file}:{code}")
     insert_once(session, CaptureException, ("key",), key=key, page_id=page_id,
                 batch_id=batch_id, code=code, reason=reason[:500])
 
@@ -54,7 +65,7 @@ def resolve(session: Session, exception_id: int, action: str, actor, *, note: st
     if exc.state != "open":
         raise ApiError(409, "already resolved", f"exception {exception_id} was resolved "
                                                 f"({exc.resolution})")
-    allowed = PAGE_ACTIONS if exc.page_id is not None else BATCH_ACTIONS
+    allowed = actions_of(exc)
     if action not in allowed:
         raise ApiError(400, "unknown action", f"use one of {', '.join(allowed)}")
     if action in ("discard", "accept") and not note.strip():
