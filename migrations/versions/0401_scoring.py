@@ -1,7 +1,7 @@
 """scoring: loaded test definitions, student score rows with their history, pre-ID students
 
 Revision ID: 0401_scoring
-Revises: 0102_page_read_lz4
+Revises: 0105_intake
 Create Date: 2026-12-01
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0401_scoring"
-down_revision: str | Sequence[str] | None = "0102_page_read_lz4"
+down_revision: str | Sequence[str] | None = "0105_intake"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
