@@ -25,6 +25,7 @@ import handscore.views
 import omr.cli
 import sample_sheets.cli
 import sample_sheets.demo
+import scoring.cli
 import scoring.psychometrics.cli
 from station import admin, auth, events, migrate, web
 from station.cli import audit, db, users, worker
@@ -150,6 +151,9 @@ COMMANDS = (
     capture.cli.requeue_command,
     handscore.cli.handscore,
     scoring.psychometrics.cli.psychometrics,
+    scoring.cli.test_group,
+    scoring.cli.score_group,
+    scoring.cli.preid_group,
 )
 """Every area's commands (click commands or groups)."""
 

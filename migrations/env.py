@@ -15,6 +15,7 @@ MODEL_MODULES = (
     "capture.models",
     "edit_station.models",
     "handscore.models",
+    "scoring.models",
 )
 """The modules that define tables; an area adds its own when it adds a model."""
 
