@@ -21,6 +21,7 @@ from sqlalchemy.orm import DeclarativeBase, Session
 
 from station.config import current_settings
 from station.errors import DatabaseUnreachable
+from station.urls import redact_url
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -53,8 +54,8 @@ def normalize_url(url: str) -> str:
 
 
 def redact(url: str) -> str:
-    """The URL with its password hidden, for messages and logs."""
-    return make_url(normalize_url(url)).render_as_string(hide_password=True)
+    """The database URL with its password hidden, for messages and logs."""
+    return redact_url(normalize_url(url))
 
 
 def get_engine(url: str | None = None) -> Engine:
@@ -103,9 +104,9 @@ def check_reachable(engine: Engine) -> None:
             connection.execute(text("SELECT 1"))
     except OperationalError as exc:
         reason = str(exc.orig or exc).strip().splitlines()[0]
+        url = redact(engine.url.render_as_string(hide_password=False))
         raise DatabaseUnreachable(
-            f"cannot reach the database at {engine.url.render_as_string(hide_password=True)}: "
-            f"{reason} (check DATABASE_URL)"
+            f"cannot reach the database at {url}: {reason} (check DATABASE_URL)"
         ) from exc
 
 
