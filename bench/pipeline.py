@@ -259,18 +259,18 @@ def queued_run(files: list[Path], n: int, args, work: Path) -> float:
 
 
 def queue_floor(redis: str, jobs: int = 300) -> float:
-    """RQ's own cost per job, ms: the workers' StationWorker running no-op jobs."""
+    """RQ's own cost per job, ms: the workers' SimpleWorker running no-op jobs."""
     from redis import Redis
     from rq import Queue
 
-    from station.queue import StationWorker
+    from station.queue import queue_worker
 
     connection, name = Redis.from_url(redis), f"bench_noop_{uuid.uuid4().hex[:6]}"
     queue = Queue(name, connection=connection)
     for i in range(jobs):
         queue.enqueue("math.sqrt", i, result_ttl=3600)
     start = time.perf_counter()
-    StationWorker([queue], connection=connection).work(burst=True, logging_level="WARNING")
+    queue_worker(name, redis).work(burst=True, logging_level="WARNING")
     per_job = (time.perf_counter() - start) / jobs * 1000
     _delete_queue(redis, name)
     return per_job
@@ -360,7 +360,7 @@ def main() -> None:
     print(f"  speed-up of the workers alone (batch queued first): {median(alone):.2f}")
     pure_ms, rq_ms = 1000 * median(pures) / len(files), queue_floor(args.redis)
     print(f"  for reference: the pure read {pure_ms:.0f} ms a page; RQ alone {rq_ms:.1f} ms a job "
-          f"(StationWorker, no-op jobs), {100 * rq_ms / pure_ms:.0f} % of it")
+          f"(RQ's SimpleWorker, no-op jobs), {100 * rq_ms / pure_ms:.0f} % of it")
     limit = 1.25 * pure_ms / 1.7
     print(f"  both targets at once: at ≤ 25 % the 1-worker run takes ≤ {1.25 * pure_ms:.1f} ms a "
           f"page, so a speed-up of 1.7 needs 2 workers at ≤ {limit:.1f} ms a page, intake "

@@ -23,12 +23,11 @@ from sqlalchemy.orm import Session
 from capture.batches import advance
 from capture.exceptions import open_exception
 from capture.models import Feed, Page
-from capture.reading import read_page
+from capture.reading import enqueue_reads
 from capture.split import split_file
 from capture.upsert import insert_once
 from station.db import session_scope
 from station.images import ImageStore, image_store
-from station.queue import enqueue
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +95,8 @@ def take_file(store: ImageStore, feed_id: int, data: bytes, name: str,
 def take_files(store: ImageStore, feed_id: int, files: list[tuple[bytes, str]],
                batch_id: int | None = None) -> list[IntakeCount]:
     """Store the pages of several scanner files (``(data, name)``, in scanner
-    order) at the end of the feed in one transaction, then enqueue their reads;
+    order) at the end of the feed in one transaction, then enqueue their reads
+    (one job per group of pages, :func:`capture.reading.enqueue_reads`);
     returns each file's count. One commit for a group of files saves the feed
     lock and the commit of each: intake keeps ahead of the readers on the same
     machine's cores."""
@@ -116,16 +116,15 @@ def take_files(store: ImageStore, feed_id: int, files: list[tuple[bytes, str]],
                                   source_frame=piece.frame, batch_id=batch_id,
                                   status="exception" if piece.problem else "received")
             if page_id is None:
-                to_read += [(known, sha) for known in _unread(session, sha)]
+                to_read += _unread(session, sha)
                 continue
             seq, count.new = seq + 1, count.new + 1
             if piece.problem:
                 count.problems += 1
                 open_exception(session, piece.problem.code, piece.problem.reason, page_id=page_id)
             else:
-                to_read.append((page_id, sha))
-    for page_id, sha in to_read:
-        enqueue(read_page, page_id, sha)
+                to_read.append(page_id)
+    enqueue_reads(to_read)
     return counts
 
 
