@@ -10,13 +10,13 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from station.accounts import AccountError, create_user, update_user, user_json
-from station.auth import current_user
 from station.db import db_session
 from station.errors import ApiError, bad_input
 from station.guard import require_role
 from station.models import AuditEntry, User
 from station.nav import add_nav_item
 from station.roles import ADMIN, ROLES, SUPERVISOR
+from station.sessions import current_user
 
 bp = Blueprint("admin", __name__)
 add_nav_item(bp, "Users", "admin.users", "Accounts and their roles.")

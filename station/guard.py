@@ -23,6 +23,7 @@ from werkzeug.wrappers import Response
 
 from station.errors import ApiError, is_api_request
 from station.roles import ROLES
+from station.sessions import current_user, session_expired
 
 F = TypeVar("F", bound=Callable)
 
@@ -72,8 +73,6 @@ def access_of(app: Flask, endpoint: str) -> Access | None:
 
 def enforce() -> Response | None:
     """The ``before_request`` hook; answers instead of the view when access is refused."""
-    from station.auth import current_user, session_expired
-
     if request.endpoint is None:
         return None  # no route matched: routing answers 404/405
     access = access_of(current_app, request.endpoint)

@@ -6,11 +6,11 @@ from flask import Blueprint, Flask, render_template
 from werkzeug.wrappers import Response
 
 from station import csrf, db, errors, guard
-from station.auth import IdleSessionInterface, current_user
 from station.config import Settings
 from station.guard import require_role
 from station.nav import nav_items
 from station.roles import ROLE_TITLES, ROLES
+from station.sessions import IdleSessionInterface, current_user
 
 bp = Blueprint(
     "station", __name__, template_folder="templates", static_folder="static",
