@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from capture.batches import advance
-from capture.exceptions import open_exception
+from capture.exception_records import open_exception
 from capture.models import Feed, Page
 from capture.reading import enqueue_reads
 from capture.split import split_file

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from capture.batches import advance
 from capture.checks import record_problem
-from capture.exceptions import open_exception
+from capture.exception_records import open_exception
 from capture.formset import known_forms
 from capture.models import Page, PageRead, utcnow
 from capture.upsert import insert_once
