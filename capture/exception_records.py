@@ -11,7 +11,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from capture.models import CaptureException, utcnow
+from capture.models import CaptureException, ExceptionState, utcnow
 from capture.upsert import insert_once
 from station import audit
 
@@ -28,7 +28,7 @@ def open_exception(session: Session, code: str, reason: str, *, page_id: int | N
 def close_exception(session: Session, key: str, resolution: str, note: str) -> None:
     """Resolve an open exception by ``key`` as the system (a recount that now matches)."""
     exc = session.scalars(select(CaptureException).where(
-        CaptureException.key == key, CaptureException.state == "open")).first()
+        CaptureException.key == key, CaptureException.state == ExceptionState.OPEN)).first()
     if exc is not None:
         record_resolution(session, exc, resolution, note, audit.SYSTEM)
 
@@ -36,7 +36,8 @@ def close_exception(session: Session, key: str, resolution: str, note: str) -> N
 def record_resolution(session: Session, exc: CaptureException, action: str, note: str, actor,
                       extra: dict | None = None) -> CaptureException:
     """Mark ``exc`` resolved by ``action`` and write the audit entry."""
-    exc.state, exc.resolution, exc.note, exc.resolved_at = "resolved", action, note, utcnow()
+    exc.state, exc.resolution, exc.note = ExceptionState.RESOLVED, action, note
+    exc.resolved_at = utcnow()
     exc.resolved_by = actor if isinstance(actor, str) else actor.username
     audit.record(session, actor, f"capture.exception.{action}", f"capture_exception:{exc.id}",
                  {"state": "open", "code": exc.code},

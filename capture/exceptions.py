@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from capture.batches import reassemble
 from capture.exception_records import record_resolution
-from capture.models import Batch, CaptureException, Page
+from capture.models import Batch, CaptureException, ExceptionState, Page, PageStatus
 from station.errors import Conflict, Invalid, NotFound
 
 PAGE_ACTIONS = ("rescan", "reassign", "discard")
@@ -31,7 +31,7 @@ def resolve(session: Session, exception_id: int, action: str, actor, *, note: st
     exc = session.get(CaptureException, exception_id, with_for_update=True)
     if exc is None:
         raise NotFound("no such exception", f"exception {exception_id} does not exist")
-    if exc.state != "open":
+    if exc.state != ExceptionState.OPEN:
         raise Conflict("already resolved", f"exception {exception_id} was resolved "
                                            f"({exc.resolution})")
     allowed = PAGE_ACTIONS if exc.page_id is not None else BATCH_ACTIONS
@@ -52,7 +52,8 @@ def _apply_to_page(session: Session, page: Page, action: str, batch_id: int | No
             raise Invalid("batch required", "name an existing batch to reassign to")
         page.batch_id, page.document_id = batch_id, None
     else:
-        page.status, page.document_id = "discarded" if action == "discard" else "rescan", None
+        page.status = PageStatus.DISCARDED if action == "discard" else PageStatus.RESCAN
+        page.document_id = None
     session.flush()
     for affected in {before, page.batch_id} - {None}:
         reassemble(session, affected)

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from capture.batches import advance
 from capture.exception_records import open_exception
-from capture.models import Feed, Page
+from capture.models import Feed, Page, PageStatus
 from capture.reading import enqueue_reads
 from capture.split import split_file
 from capture.upsert import insert_once
@@ -114,7 +114,8 @@ def take_files(store: ImageStore, feed_id: int, files: list[tuple[bytes, str]],
             page_id = insert_once(session, Page, ("image_sha256",), image_sha256=sha,
                                   feed_id=feed_id, seq=seq, source_name=files[n][1][-500:],
                                   source_frame=piece.frame, batch_id=batch_id,
-                                  status="exception" if piece.problem else "received")
+                                  status=PageStatus.EXCEPTION if piece.problem
+                                  else PageStatus.RECEIVED)
             if page_id is None:
                 to_read += _unread(session, sha)
                 continue
@@ -131,7 +132,7 @@ def take_files(store: ImageStore, feed_id: int, files: list[tuple[bytes, str]],
 def _unread(session: Session, sha: str) -> list[int]:
     """A known page still waiting to be read (its job lost in a crash), as a list."""
     return list(session.scalars(select(Page.id).where(Page.image_sha256 == sha,
-                                                      Page.status == "received")))
+                                                      Page.status == PageStatus.RECEIVED)))
 
 
 INTAKE_GROUP = 16

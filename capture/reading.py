@@ -26,7 +26,7 @@ from capture.batches import advance
 from capture.checks import record_problem
 from capture.exception_records import open_exception
 from capture.formset import known_forms
-from capture.models import Page, PageRead, utcnow
+from capture.models import Page, PageRead, PageStatus, utcnow
 from capture.upsert import insert_once
 from omr import MarkRecord, read_file
 from omr.decisions import REVIEW_FLAGS
@@ -42,7 +42,7 @@ STALE_AFTER = timedelta(minutes=10)
 
 _pages = Page.__table__
 _MARK_READ = (update(_pages)
-              .where(_pages.c.id == bindparam("page"), _pages.c.status == "received")
+              .where(_pages.c.id == bindparam("page"), _pages.c.status == PageStatus.RECEIVED)
               .returning(_pages.c.feed_id))
 """A waiting page's new status and values from its record (Core, built once:
 the read job's hottest statement)."""
@@ -75,7 +75,7 @@ def read_pages(page_ids: list[int]) -> list[str]:
     instead: one bad page does not fail the others."""
     pages = _pages_of(page_ids)
     reads = {page_id: read_image(sha) for page_id, (sha, status, _feed) in pages.items()
-             if status == "received"}
+             if status == PageStatus.RECEIVED}
     try:
         with session_scope() as session:
             outcomes = {page_id: keep_read(session, page_id, *read)
@@ -139,7 +139,7 @@ def keep_read(session: Session, page_id: int, record: MarkRecord, read_ms: float
     once, the second waits for the first's row lock and then finds the page
     read), and the record is unique per page."""
     problem = record_problem(record)
-    status = "exception" if problem else "read"
+    status = PageStatus.EXCEPTION if problem else PageStatus.READ
     feed_id = session.scalar(_MARK_READ, {
         "page": page_id, "status": status, "form_id": record.form,
         "page_number": record.page, "lithocode": record.lithocode,
@@ -165,7 +165,7 @@ def requeue_unread(session: Session, older_than: timedelta = STALE_AFTER,
     finds it abandoned, and the queue's de-duplication would refuse it until
     then: these jobs go under a new job id. Safe, as the job is idempotent.
     """
-    query = select(Page.id).where(Page.status == "received",
+    query = select(Page.id).where(Page.status == PageStatus.RECEIVED,
                                   Page.received_at <= utcnow() - older_than)
     if feed_id is not None:
         query = query.where(Page.feed_id == feed_id)

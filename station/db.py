@@ -9,12 +9,12 @@ commands use :func:`session_scope`. Commit before you enqueue a job that reads w
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from flask import Flask, g
-from sqlalchemy import Engine, MetaData, create_engine, event, text
+from sqlalchemy import CheckConstraint, Engine, MetaData, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session
@@ -39,6 +39,13 @@ class Base(DeclarativeBase):
     that migrations can name them on SQLite and PostgreSQL alike."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def one_of(column: str, values: Iterable[str]) -> CheckConstraint:
+    """The CHECK constraint keeping ``column`` to ``values`` (a status enum's
+    members, say), named ``ck_<table>_<column>`` by the naming convention."""
+    allowed = ", ".join(f"'{value}'" for value in values)
+    return CheckConstraint(f"{column} IN ({allowed})", name=column)
 
 
 _engines: dict[str, Engine] = {}
