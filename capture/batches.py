@@ -22,7 +22,7 @@ from capture.exception_records import close_exception, open_exception
 from capture.formset import known_forms, page_counts
 from capture.models import Batch, Document, DocumentCondition, Feed, Page, PageRead, utcnow
 from capture.reconcile import count_mismatch, header_form_ids, read_header
-from capture.upsert import insert_once
+from station.upsert import insert_once
 
 log = logging.getLogger(__name__)
 

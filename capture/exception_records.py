@@ -12,8 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from capture.models import CaptureException, ExceptionState, utcnow
-from capture.upsert import insert_once
 from station import audit
+from station.upsert import insert_once
 
 
 def open_exception(session: Session, code: str, reason: str, *, page_id: int | None = None,

@@ -25,9 +25,9 @@ from capture.exception_records import open_exception
 from capture.models import Feed, Page, PageStatus
 from capture.reading import enqueue_reads
 from capture.split import split_file
-from capture.upsert import insert_once
 from station.db import session_scope
 from station.images import ImageStore, image_store
+from station.upsert import insert_once
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ document conditions and exceptions.
 "Written once" is made true by unique keys: a page is unique by its image's
 content hash, a read record by its page, a batch by its header page, a document
 by (batch, lithocode), an exception by its ``key``. Jobs insert with ON CONFLICT
-DO NOTHING (:mod:`capture.upsert`) and a re-run finds the row and returns.
+DO NOTHING (:mod:`station.upsert`) and a re-run finds the row and returns.
 """
 
 from __future__ import annotations

@@ -27,13 +27,13 @@ from capture.checks import record_problem
 from capture.exception_records import open_exception
 from capture.formset import known_forms
 from capture.models import Page, PageRead, PageStatus, utcnow
-from capture.upsert import insert_once
 from omr import MarkRecord, read_file
 from omr.decisions import REVIEW_FLAGS
 from station.config import current_settings
 from station.db import session_scope
 from station.images import image_store
 from station.queue import enqueue, job_id_for
+from station.upsert import insert_once
 
 log = logging.getLogger(__name__)
 
