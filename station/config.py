@@ -83,13 +83,14 @@ def current_settings() -> Settings:
     asks often, and loading makes the var folder and reads the secret file."""
     if has_app_context():
         return current_app.extensions["scanscore"]
-    return _environment_settings(tuple(os.environ.get(name) for name in NAMES))
+    return _environment_settings(os.getcwd(), tuple(os.environ.get(name) for name in NAMES))
 
 
 @lru_cache(maxsize=8)
-def _environment_settings(environment: tuple[str | None, ...]) -> Settings:
-    """The settings of these values of :data:`NAMES`: loaded again only when the
-    environment changes (a test, a benchmark run)."""
+def _environment_settings(cwd: str, environment: tuple[str | None, ...]) -> Settings:
+    """The settings of these values of :data:`NAMES` in the folder ``cwd`` (the
+    default var folder is relative): loaded again only when either changes (a
+    test, a benchmark run)."""
     return load_settings(dict(zip(NAMES, environment, strict=True)))
 
 

@@ -1,7 +1,7 @@
 import stat
 from datetime import timedelta
 
-from station.config import load_settings
+from station.config import current_settings, load_settings
 
 
 def test_defaults_keep_everything_under_var(workstation):
@@ -36,3 +36,14 @@ def test_environment_and_overrides(workstation, monkeypatch):
     assert settings.secret_key == "from-env"
     assert settings.session_lifetime == timedelta(minutes=10)
     assert not (workstation / "var" / "secret_key").exists()
+
+
+def test_a_job_loads_the_settings_once_and_again_when_the_environment_changes(
+        workstation, monkeypatch):
+    monkeypatch.setenv("SCANSCORE_QUEUE", "first")
+    first = current_settings()
+    (first.var_dir / "secret_key").unlink()  # not read again while the environment is the same
+    assert current_settings() is first
+    monkeypatch.setenv("SCANSCORE_QUEUE", "second")
+    second = current_settings()
+    assert second.queue_name == "second" and second.secret_key != first.secret_key
