@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from sqlalchemy import bindparam, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from capture.batches import advance
@@ -109,15 +110,18 @@ def _sequence(session: Session, pages: dict[int, tuple[str, str, int]]) -> None:
 
 def _keep_alone(page_id: int, sha256: str, read: tuple[MarkRecord, float]) -> str | None:
     """:func:`keep_read` in a transaction of its own; a record that cannot be
-    kept is replaced by the reader exception saying why."""
+    kept is replaced by the reader exception saying why. The database not
+    answering (or a deadlock) is no fault of the page: it fails the job, which
+    RQ retries."""
     try:
         with session_scope() as session:
             return keep_read(session, page_id, *read)
+    except OperationalError:
+        raise
     except Exception as exc:  # noqa: BLE001 - the page becomes an exception, the rest go on
         log.exception("the read of page %s could not be kept", page_id)
-        refused = dataclasses.replace(MarkRecord.refused(sha256, 0, exc), image=sha256)
         with session_scope() as session:
-            return keep_read(session, page_id, refused, read[1])
+            return keep_read(session, page_id, MarkRecord.refused(sha256, 0, exc), read[1])
 
 
 def read_image(sha256: str) -> tuple[MarkRecord, float]:
