@@ -19,6 +19,7 @@ import capture.views
 import omr.cli
 import sample_sheets.cli
 import sample_sheets.demo
+import scoring.psychometrics.cli
 from station import admin, auth, migrate, web
 from station.cli import db, users, worker
 from station.config import load_settings
@@ -130,6 +131,7 @@ COMMANDS = (
     capture.cli.ingest_command,
     capture.cli.watch_command,
     capture.cli.requeue_command,
+    scoring.psychometrics.cli.psychometrics,
 )
 """Every area's commands (click commands or groups)."""
 

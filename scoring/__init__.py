@@ -1,0 +1,1 @@
+"""Scoring: keys, raw and scale scores, performance levels, and the psychometric analysis."""
