@@ -75,7 +75,8 @@ def run_server(app: Flask, host: str, port: int) -> None:
     with app.test_request_context():
         click.echo(f"ScanScore at http://{host}:{port}{url_for('auth.login')}  (Ctrl-C stops)")
     try:
-        waitress.serve(app, host=host, port=port, threads=8, ident="ScanScore")
+        waitress.serve(app, host=host, port=port, threads=8, ident="ScanScore",
+                       max_request_body_size=app.config["MAX_CONTENT_LENGTH"])
     except OSError as exc:
         raise click.ClickException(f"cannot serve on {host}:{port}: {exc}") from exc
 

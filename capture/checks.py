@@ -1,7 +1,9 @@
 """Image checks on arrival (SPEC §4), pure functions.
 
 Checks come in two steps. At intake, from the file alone: unreadable, empty or
-truncated file, too large, wrong resolution (:func:`resolution_problem`). After
+truncated file, over the limits (``omr.image_io.ImageLimits``), wrong resolution
+(:func:`resolution_problem`, from the dpi ``omr.image_io.probe`` read with the
+rest of the header), not a regular file (:data:`NOT_REGULAR`). After
 the page is read (the read job runs as soon as the page is stored): blank page,
 registration failed or out of range (skew beyond what OMR can take), form not
 recognised, lithocode check digit (:func:`record_problem`). A page fed upside
@@ -14,11 +16,7 @@ actions an operator may take) and the reader's own words as the reason.
 
 from __future__ import annotations
 
-import io
-import warnings
 from dataclasses import dataclass
-
-from PIL import Image
 
 from omr.errors import ReadCode
 from omr.record import MarkRecord
@@ -31,6 +29,10 @@ MAX_DPI = 600
 PAGE_WIDTH_IN = 8.5
 """Width of the forms' pages (US letter), inches: the resolution of an image
 whose header states none is estimated from its width."""
+
+NOT_REGULAR = "not_regular"
+"""The exception of a file refused unread: a symbolic link (never followed), a named
+pipe, a device or a socket in a hot folder or an ingest folder."""
 
 
 @dataclass(frozen=True)
@@ -59,18 +61,6 @@ def read_problem(code: str | None, reason: str) -> Problem:
     """The Problem of a page or file the reader refused with ``code``; a record
     kept before codes existed (no code) is a reader problem."""
     return Problem(PROBLEM_OF_READ_CODE.get(code, "reader"), reason)
-
-
-def header_dpi(data: bytes) -> float | None:
-    """The horizontal resolution an image file's header states, or None.
-
-    Only the header is parsed; the caller has already checked the file
-    with ``omr.image_io.probe``.
-    """
-    with warnings.catch_warnings(), Image.open(io.BytesIO(data)) as im:
-        warnings.simplefilter("ignore")
-        dpi = im.info.get("dpi")
-    return float(dpi[0]) if dpi and dpi[0] else None
 
 
 def resolution_problem(dpi: float | None, width_px: int) -> Problem | None:

@@ -2,8 +2,9 @@
 with an audit entry (by an operator through :mod:`capture.exceptions`, or by
 the system, as a recount that now matches).
 
-An exception's ``key`` is unique (``page:<id>:<code>`` or
-``batch:<id>:<code>``): opening it again does nothing, and nothing deletes it.
+An exception's ``key`` is unique (``page:<id>:<code>``, ``batch:<id>:<code>``,
+or ``file:<feed>:<digest>:<code>`` for a file refused unread, which has no
+page): opening it again does nothing, and nothing deletes it.
 """
 
 from __future__ import annotations
@@ -17,10 +18,11 @@ from station.upsert import insert_once
 
 
 def open_exception(session: Session, code: str, reason: str, *, page_id: int | None = None,
-                   batch_id: int | None = None) -> None:
-    """Open the exception ``code`` on a page or a batch, unless it is open or was
-    resolved already."""
-    key = f"page:{page_id}:{code}" if page_id is not None else f"batch:{batch_id}:{code}"
+                   batch_id: int | None = None, file: str | None = None) -> None:
+    """Open the exception ``code`` on a page, a batch or a file refused unread (``file``:
+    its feed and digest), unless it is open or was resolved already."""
+    key = (f"page:{page_id}:{code}" if page_id is not None else
+           f"batch:{batch_id}:{code}" if batch_id is not None else f"file:{file}:{code}")
     insert_once(session, CaptureException, ("key",), key=key, page_id=page_id,
                 batch_id=batch_id, code=code, reason=reason[:500])
 

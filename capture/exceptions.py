@@ -1,6 +1,6 @@
-"""The exception queue: the operator's resolutions of pages and batches that
-need them (the records themselves, opened once and never deleted, are
-:mod:`capture.exception_records`). Resolutions, each audited:
+"""The exception queue: the operator's resolutions of pages, batches and files
+refused unread that need them (the records themselves, opened once and never
+deleted, are :mod:`capture.exception_records`). Resolutions, each audited:
 
 =========  ======================================================================
 rescan     the page (or the batch's missing documents) will be fed again; the
@@ -22,6 +22,15 @@ from station.errors import Conflict, Invalid, NotFound
 
 PAGE_ACTIONS = ("rescan", "reassign", "discard")
 BATCH_ACTIONS = ("rescan", "accept")
+FILE_ACTIONS = ("rescan", "discard")
+"""For a file refused unread: feed the scan itself (rescan), or say why not (discard)."""
+
+
+def actions_of(exc: CaptureException) -> tuple[str, ...]:
+    """The resolutions an exception allows: a page's, a batch's or a refused file's."""
+    if exc.page_id is not None:
+        return PAGE_ACTIONS
+    return BATCH_ACTIONS if exc.batch_id is not None else FILE_ACTIONS
 
 
 def resolve(session: Session, exception_id: int, action: str, actor, *, note: str = "",
@@ -34,7 +43,7 @@ def resolve(session: Session, exception_id: int, action: str, actor, *, note: st
     if exc.state != ExceptionState.OPEN:
         raise Conflict("already resolved", f"exception {exception_id} was resolved "
                                            f"({exc.resolution})")
-    allowed = PAGE_ACTIONS if exc.page_id is not None else BATCH_ACTIONS
+    allowed = actions_of(exc)
     if action not in allowed:
         raise Invalid("unknown action", f"use one of {', '.join(allowed)}")
     if action in ("discard", "accept") and not note.strip():

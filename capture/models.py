@@ -54,7 +54,8 @@ class ExceptionState(StrEnum):
 
 class Feed(Base):
     """One stream of pages in scanner order: an ``ingest`` run (keyed by its
-    paths), a hot folder (keyed by its directory) or a browser upload.
+    paths), a hot folder (keyed by its directory) or a browser upload, made
+    with its first page; ``fed_by`` is who fed it (a user name, ``cli:<login>``).
 
     ``sequenced`` is the last ``Page.seq`` whose batch is decided; ``ended``
     says that intake has taken every file, so its last batch can close.
@@ -65,6 +66,7 @@ class Feed(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(500), unique=True)
     source: Mapped[str] = mapped_column(String(20))
+    fed_by: Mapped[str | None] = mapped_column(String(80))
     sequenced: Mapped[int] = mapped_column(default=-1)
     ended: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(Stamp, default=utcnow)

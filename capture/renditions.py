@@ -2,7 +2,9 @@
 store once and kept in a cache folder (``<var>/renditions``).
 
 A page fed upside down is shown upright. A file that cannot be decoded has
-no rendition (the screens say so).
+no rendition (the screens say so). Only what the image store wrote is shown or
+served, checked against its key (``ImageStore.get(verify=True)``), and an
+original is served only when it is an image (:func:`stored_original`).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import cv2
 import numpy as np
 
 from omr.errors import ReadError
-from omr.image_io import decode
+from omr.image_io import frames, probe
 from station.config import current_settings
 from station.images import image_store
 
@@ -31,12 +33,27 @@ def rendition(sha256: str, size: str, rotated: bool) -> bytes | None:
     if cache.exists():
         return cache.read_bytes()
     try:
-        page = decode(image_store().get(sha256), reduce=2).pages[0]
+        data = image_store().get(sha256, verify=True)
+        page = next(frames(data, probe(data), reduce=2))
     except (ReadError, FileNotFoundError):
         return None
     data = _encode(_fit(page, WIDTHS[size], rotated))
     _keep(cache, data)
     return data
+
+
+MIMETYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "TIFF": "image/tiff"}
+
+
+def stored_original(sha256: str) -> tuple[bytes, str] | None:
+    """A stored page file as received and its media type, or None when the store holds
+    no file of its own for it or the file is not an image (a text file, a PDF without
+    scans: their exception says so): such bytes are never served."""
+    try:
+        data = image_store().get(sha256, verify=True)
+        return data, MIMETYPES[probe(data).format]
+    except (ReadError, FileNotFoundError):
+        return None
 
 
 def _fit(page: np.ndarray, width: int, rotated: bool) -> np.ndarray:

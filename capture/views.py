@@ -8,24 +8,23 @@ Operators, supervisors and administrators may use them.
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from flask import Blueprint, Response, abort, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from capture.batches import reassemble
-from capture.exceptions import BATCH_ACTIONS, PAGE_ACTIONS, resolve
-from capture.intake import IntakeCount, end_feed, feed_id_for, take_files
+from capture.exceptions import actions_of, resolve
+from capture.intake import IntakeCount, ScannerFile, take_upload
 from capture.models import Batch, CaptureException, Document, DocumentCondition, Page
 from capture.progress import batch_rows, feed_rows
-from capture.renditions import WIDTHS, rendition
+from capture.renditions import WIDTHS, rendition, stored_original
 from station import audit
 from station.auth import current_user
 from station.db import db_session
 from station.errors import ApiError, bad_input
 from station.guard import require_role
-from station.images import image_store
+from station.inputs import fit_columns, row_id
 from station.nav import add_nav_item
 from station.roles import ADMIN, OPERATOR, SUPERVISOR
 
@@ -140,9 +139,13 @@ def page_image(page_id: int, size: str) -> Response:
 @bp.get("/capture/pages/<int:page_id>/original")
 @require_role(*STAFF)
 def page_original(page_id: int) -> Response:
-    """The page's file exactly as received."""
+    """The page's file exactly as received, when it is an image the store wrote."""
     page = db_session().get(Page, page_id) or abort(404)
-    return Response(image_store().get(page.image_sha256), mimetype="application/octet-stream",
+    original = stored_original(page.image_sha256)
+    if original is None:
+        abort(404, description=f"page {page_id}'s file is not an image: it is not served")
+    data, mimetype = original
+    return Response(data, mimetype=mimetype,
                     headers={"Content-Disposition": f"attachment; filename=page-{page_id}"})
 
 
@@ -155,7 +158,7 @@ def _exceptions(state: str) -> list[dict[str, Any]]:
              "resolution": e.resolution, "note": e.note, "resolved_by": e.resolved_by,
              "batch_id": e.batch_id if e.batch_id is not None else (p.batch_id if p else None),
              "page": _page_json(p) if p else None,
-             "actions": list(PAGE_ACTIONS if p else BATCH_ACTIONS)} for e, p in rows]
+             "actions": list(actions_of(e))} for e, p in rows]
 
 
 @bp.get("/capture/exceptions")
@@ -174,18 +177,12 @@ def api_exceptions() -> Response:
     return jsonify(exceptions=_exceptions(request.args.get("state", "open")))
 
 
-def _batch_id(value: Any) -> int | None:
-    """A batch number given in a form or JSON body, or None when not given."""
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        raise bad_input({"batch_id": "a batch number"}) from None
-
-
 def _resolve(exception_id: int, values: dict[str, Any]) -> None:
     session = db_session()
+    note = str(values.get("note", ""))
+    fit_columns(CaptureException, note=note)
     resolve(session, exception_id, str(values.get("action", "")), current_user(),
-            note=str(values.get("note", "")), batch_id=_batch_id(values.get("batch_id")))
+            note=note, batch_id=row_id(values.get("batch_id"), "batch_id"))
     session.commit()
 
 
@@ -215,18 +212,11 @@ def _take_uploads() -> IntakeCount:
     files = [f for f in request.files.getlist("files") if f.filename]
     if not files:
         raise bad_input({"files": "choose one or more scanned files"})
-    batch_id = _batch_id(request.form.get("batch_id"))
-    session = db_session()
-    if batch_id is not None and session.get(Batch, batch_id) is None:
+    batch_id = row_id(request.form.get("batch_id"), "batch_id")
+    if batch_id is not None and db_session().get(Batch, batch_id) is None:
         raise bad_input({"batch_id": f"no batch {batch_id}"})
-    feed_id = feed_id_for(session, f"upload:{uuid.uuid4()}", "upload")
-    session.commit()
-    total = IntakeCount()
-    for counted in take_files(image_store(), feed_id, [
-            (f.read(), f.filename) for f in sorted(files, key=lambda f: f.filename)], batch_id):
-        total.add(counted)
-    end_feed(feed_id)
-    return total
+    return take_upload([ScannerFile(f.filename, f.read) for f in files], current_user(),
+                       batch_id)
 
 
 @bp.post("/capture/upload")

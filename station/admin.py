@@ -13,6 +13,7 @@ from station.accounts import AccountError, create_user, update_user, user_json
 from station.db import db_session
 from station.errors import ApiError, bad_input
 from station.guard import require_role
+from station.inputs import BIG_ROW_ID_MAX, row_id
 from station.models import AuditEntry, User
 from station.nav import add_nav_item
 from station.roles import ADMIN, ROLES, SUPERVISOR
@@ -131,10 +132,9 @@ def _audit_entries(args: dict[str, str]) -> list[AuditEntry]:
     for name in ("actor", "action", "target"):
         if args.get(name):
             query = query.where(getattr(AuditEntry, name) == args[name])
-    if args.get("before"):
-        if not args["before"].isdigit():
-            raise bad_input({"before": "an entry id"})
-        query = query.where(AuditEntry.id < int(args["before"]))
+    before = row_id(args.get("before"), "before", BIG_ROW_ID_MAX)
+    if before is not None:
+        query = query.where(AuditEntry.id < before)
     return list(db_session().scalars(query))
 
 

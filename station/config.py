@@ -11,6 +11,8 @@ name                        meaning and default
 ``SCANSCORE_QUEUE``         the RQ queue name; default ``scanscore``
 ``PERMANENT_SESSION_LIFETIME``  idle time before a session expires, seconds; default 8 hours
 ``SCANSCORE_PASSWORD_HASH`` werkzeug hashing method for new passwords; default ``scrypt``
+``MAX_CONTENT_LENGTH``      largest upload request, and largest scanner file taken from a
+                            folder, bytes; default 256 MiB (docs/security.md)
 ==========================  ==============================================================
 
 The same names are the keys of the mapping given to ``create_app(config)``, which wins over
@@ -39,8 +41,12 @@ NAMES = (
     "SCANSCORE_QUEUE",
     "PERMANENT_SESSION_LIFETIME",
     "SCANSCORE_PASSWORD_HASH",
+    "MAX_CONTENT_LENGTH",
 )
 DEFAULT_SESSION_LIFETIME = timedelta(hours=8)
+DEFAULT_MAX_CONTENT_LENGTH = 256 * 2**20
+"""Bytes: a scanner's batch file of 400 gray JPEG letter pages at 300 dpi (~250 MB); a
+G4 batch of the same pages is a tenth of it. Bigger batches go through a hot folder."""
 
 
 @dataclass(frozen=True)
@@ -53,6 +59,7 @@ class Settings:
     queue_name: str
     session_lifetime: timedelta
     password_hash_method: str
+    max_content_length: int = DEFAULT_MAX_CONTENT_LENGTH
 
 
 def load_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
@@ -74,6 +81,7 @@ def load_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
         queue_name=values["SCANSCORE_QUEUE"] or "scanscore",
         session_lifetime=_lifetime(values["PERMANENT_SESSION_LIFETIME"]),
         password_hash_method=values["SCANSCORE_PASSWORD_HASH"] or "scrypt",
+        max_content_length=_byte_count(values["MAX_CONTENT_LENGTH"]),
     )
 
 
@@ -100,6 +108,18 @@ def _lifetime(value: timedelta | int | str | None) -> timedelta:
     if isinstance(value, timedelta):
         return value
     return timedelta(seconds=float(value))
+
+
+def _byte_count(value: int | str | None) -> int:
+    if value is None:
+        return DEFAULT_MAX_CONTENT_LENGTH
+    try:
+        count = int(value)
+    except ValueError:
+        raise ValueError(f"MAX_CONTENT_LENGTH must be a number of bytes, not {value!r}") from None
+    if count <= 0:
+        raise ValueError(f"MAX_CONTENT_LENGTH must be a positive number of bytes, not {count}")
+    return count
 
 
 def _stored_secret(path: Path) -> str:

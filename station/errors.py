@@ -14,8 +14,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, Response, jsonify, render_template, request
-from werkzeug.exceptions import HTTPException
+from flask import Flask, Response, current_app, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +111,15 @@ def _http_error(exc: HTTPException) -> Response | HTTPException:
     return error_response(exc.code, (exc.name or "error").lower(), exc.description)
 
 
+def _too_large(exc: RequestEntityTooLarge) -> Response:
+    config = current_app.config
+    return error_response(413, "upload too large",
+                          f"a request may hold at most {config['MAX_CONTENT_LENGTH'] / 2**20:,.0f}"
+                          f" MB (MAX_CONTENT_LENGTH) in at most {config['MAX_FORM_PARTS']:,} "
+                          f"files; nothing was taken: upload fewer files at a time, or feed "
+                          f"large batches through a hot folder")
+
+
 def _api_error(exc: ApiError) -> Response:
     return error_response(exc.status, exc.error, exc.detail)
 
@@ -131,6 +140,7 @@ def _unexpected(exc: Exception) -> Response:
 
 def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(RequestEntityTooLarge, _too_large)
     app.register_error_handler(ApiError, _api_error)
     app.register_error_handler(DomainError, _domain_error)
     app.register_error_handler(QueueUnavailable, _queue_unavailable)

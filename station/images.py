@@ -5,6 +5,11 @@ A key is the SHA-256 of the bytes, 64 lowercase hex digits; the file lives at
 offered as a key (``../../etc/passwd``, upper case, a path) is refused with ``ValueError``
 before the file system is touched. Workers on several machines share one store by sharing
 the folder.
+
+The store gives back only what it wrote: a file is read without following a link (at
+``ab``, ``cd`` or the file itself), so a link planted in the store's folder is refused as
+:class:`~station.files.NotRegularFile` (a ``FileNotFoundError``), and ``verify=True`` also
+refuses bytes whose hash is not their key.
 """
 
 from __future__ import annotations
@@ -12,10 +17,12 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import stat
 import tempfile
 from pathlib import Path
 
 from station.config import current_settings
+from station.files import read_regular
 
 KEY = re.compile(r"[0-9a-f]{64}")
 
@@ -29,7 +36,7 @@ class ImageStore:
         place, so that a reader never sees half a file."""
         key = hashlib.sha256(data).hexdigest()
         target = self.path(key)
-        if target.exists():
+        if self.exists(key):
             return key
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
@@ -51,12 +58,22 @@ class ImageStore:
             raise ValueError(f"not an image key (64 lowercase hex digits): {key!r}")
         return self.root / key[:2] / key[2:4] / key
 
-    def get(self, key: str) -> bytes:
-        """The bytes of ``key``; ``FileNotFoundError`` when not stored."""
-        return self.path(key).read_bytes()
+    def get(self, key: str, verify: bool = False) -> bytes:
+        """The bytes of ``key``; ``FileNotFoundError`` when the store holds no file it wrote
+        there (nothing, or a link). ``verify`` checks the bytes against the key (for what is
+        served to a person: a file changed in place is refused)."""
+        self.path(key)
+        data = read_regular(self.root, f"{key[:2]}/{key[2:4]}/{key}")
+        if verify and hashlib.sha256(data).hexdigest() != key:
+            raise FileNotFoundError(f"image {key}: the stored file does not match its key")
+        return data
 
     def exists(self, key: str) -> bool:
-        return self.path(key).is_file()
+        """Whether the store holds a file of its own for ``key`` (a link there is not one)."""
+        try:
+            return stat.S_ISREG(os.lstat(self.path(key)).st_mode)
+        except FileNotFoundError:
+            return False
 
 
 def image_store() -> ImageStore:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, Flask, render_template
+from werkzeug.routing import IntegerConverter, Map
 from werkzeug.wrappers import Response
 
 from station import csrf, db, errors, guard
 from station.config import Settings
 from station.guard import require_role
+from station.inputs import ROW_ID_MAX
 from station.nav import nav_items
 from station.roles import ROLE_TITLES, ROLES
 from station.sessions import IdleSessionInterface, current_user
@@ -37,7 +41,9 @@ def init_app(app: Flask, settings: Settings) -> None:
         SESSION_COOKIE_NAME="scanscore_session",
         SESSION_COOKIE_SAMESITE="Lax",
         PERMANENT_SESSION_LIFETIME=settings.session_lifetime,
+        MAX_CONTENT_LENGTH=settings.max_content_length,
     )
+    app.url_map.converters["int"] = RowIdConverter
     app.session_interface = IdleSessionInterface()
     db.init_app(app)
     errors.init_app(app)
@@ -45,6 +51,15 @@ def init_app(app: Flask, settings: Settings) -> None:
     app.before_request(csrf.protect)
     app.after_request(_security_headers)
     app.context_processor(_template_globals)
+
+
+class RowIdConverter(IntegerConverter):
+    """``<int:...>`` in every route: a row id, 0 to ROW_ID_MAX. A larger number is a
+    404 (no such row) rather than an overflow in the database."""
+
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:  # noqa: A002 - werkzeug's
+        kwargs.setdefault("max", ROW_ID_MAX)
+        super().__init__(map, *args, **kwargs)
 
 
 def _security_headers(response: Response) -> Response:

@@ -6,7 +6,7 @@ write a status that no query looks for. The values are written out here as
 they are at this revision.
 
 Revision ID: 0103_statuses
-Revises: 0102_page_read_lz4
+Revises: 0105_intake
 Create Date: 2026-12-01
 """
 
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0103_statuses"
-down_revision: str | Sequence[str] | None = "0102_page_read_lz4"
+down_revision: str | Sequence[str] | None = "0105_intake"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -30,7 +30,7 @@ def test_a_single_page_image_is_stored_byte_for_byte():
 
 def test_a_multipage_tiff_splits_into_deterministic_pages():
     data = image_bytes("TIFF", dpi=(200, 200), frames=3, mode="1", compression="group4")
-    first, again = split_file(data), split_file(data)
+    first, again = list(split_file(data)), list(split_file(data))
     assert [p.frame for p in first] == [0, 1, 2]
     assert [p.data for p in first] == [p.data for p in again]
     assert len({p.data for p in first}) == 3
@@ -39,8 +39,9 @@ def test_a_multipage_tiff_splits_into_deterministic_pages():
 
 @pytest.mark.parametrize(("data", "words"), [
     (b"", "empty file"),
-    (b"this is a text file, not a scan\n", "not a readable image"),
-    (image_bytes("TIFF", frames=2, mode="1", compression="group4")[:3000], "not a readable"),
+    (b"this is a text file, not a scan\n", "not an image: starts with text (32 bytes)"),
+    (image_bytes("TIFF", frames=2, mode="1", compression="group4")[:3000],
+     "truncated TIFF: 3,000 bytes, frame 1 incomplete"),
     (pdf_bytes(False), "PDF holds no scanned page image"),
 ])
 def test_bad_files_are_one_page_with_their_reason(data, words):

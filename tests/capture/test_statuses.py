@@ -59,7 +59,7 @@ def test_a_status_that_is_not_one_of_the_enum_is_refused(db_url, table):
 
 def test_the_migration_keeps_the_rows_and_goes_back(db_url):
     config = migrate.alembic_config(db_url)
-    command.downgrade(config, "0102_page_read_lz4")
+    command.downgrade(config, "0105_intake")
     with get_engine(db_url).begin() as connection:
         rows(connection)
         connection.execute(update(Page).values(status="recieved"))  # no constraint yet

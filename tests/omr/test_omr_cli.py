@@ -40,7 +40,7 @@ def test_prints_one_json_line_per_page_and_goes_on_after_bad_files(synth_cli, im
     assert (good["form"], good["page"], good["lithocode"]) == ("synthetic", 1, "12345670")
     item = good["fields"]["items"]["1"]
     assert item["value"] == "B" and set(item["levels"]) == set("ABCD") and item["erased"] == []
-    assert lines[0]["reason"].startswith("not a readable image")
+    assert lines[0]["reason"] == "not an image: starts with text (12 bytes)"
     assert lines[2]["reason"] == "empty file"
     assert "1 ok, 2 exceptions" in result.stderr
 
