@@ -5,7 +5,10 @@ real RQ worker processes.
 Prints: the pure read time (omr alone, one process, same pages; measured just
 before and just after the 1-worker run, as the machine's speed drifts); the pipeline
 with 1 and with 2 workers (pages/s, speed-up, overhead over the pure read),
-and the workers alone on a batch queued before they start (speed-up); the
+and the workers alone on a batch queued before they start (speed-up); where a
+page's time goes (the pure read's wall and CPU time, the read inside the jobs
+with intake alongside and without, the worker's CPU a page); medians with the
+lowest, the highest and every run's figure; the
 2-worker time both targets together allow (a speed-up of 1.7 over a lone worker
 held to 25 % overhead) against the times measured; the crash test (workers
 SIGKILLed at random moments 10 times during a batch: pages lost / duplicated /
@@ -48,7 +51,7 @@ from capture.formset import known_forms  # noqa: E402
 from capture.intake import ingest_files, scanner_files  # noqa: E402
 from capture.models import Batch, Document, Page, PageRead  # noqa: E402
 from capture.progress import row_counts  # noqa: E402
-from capture.reading import requeue_unread  # noqa: E402
+from capture.reading import READ_TOGETHER, requeue_unread  # noqa: E402
 from omr import read_file  # noqa: E402
 from omr.levels import TemplateCache  # noqa: E402
 from station import migrate  # noqa: E402
@@ -85,14 +88,15 @@ def _write_chunk(folder: Path, form_id: str, chunk: int, count: int, seed: int) 
     (folder / f".chunk{chunk:03d}").touch()
 
 
-def pure_read_seconds(files: list[Path]) -> float:
-    """Reading every page with omr alone, in this process (templates warmed first)."""
+def pure_read_seconds(files: list[Path]) -> tuple[float, float]:
+    """Reading every page with omr alone, in this process (templates warmed
+    first): seconds, and the CPU seconds this process used."""
     forms, templates = known_forms(), TemplateCache()
     read_file(files[1], forms, templates=templates)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     for path in files:
         read_file(path, forms, templates=templates)
-    return time.perf_counter() - start
+    return time.perf_counter() - start, time.process_time() - cpu
 
 
 # --- one pipeline run -------------------------------------------------------------------
@@ -153,6 +157,14 @@ class Workers:
         proc.wait()
         self.procs.remove(proc)
         self.start()
+
+    def cpu_seconds(self) -> float:
+        """CPU seconds the running workers have used (user and system, /proc)."""
+        ticks = 0
+        for proc in self.procs:
+            fields = Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])
+        return ticks / os.sysconf("SC_CLK_TCK")
 
     def stop(self) -> None:
         for proc in self.procs:
@@ -216,33 +228,43 @@ def warm_up(workers: int, form_id: str, work: Path) -> int:
     return len(files)
 
 
-def pipeline_run(files: list[Path], n: int, args, work: Path) -> tuple[float, float]:
-    """Seconds from intake's start to the last record, and the seconds of reading
-    measured inside the jobs."""
+def pipeline_run(files: list[Path], n: int, args, work: Path) -> tuple[float, float, float]:
+    """Seconds from intake's start to the last record, the seconds of reading
+    measured inside the jobs, and the CPU seconds the workers used."""
     with station(args.postgres, args.redis, work, f"w{n}") as env:
         workers = Workers(env)
         workers.start(n)
         try:
             base = warm_up(n, args.form, work)
-            start = time.perf_counter()
+            cpu = workers.cpu_seconds()
+            start, intake_cpu = time.perf_counter(), time.process_time()
             ingest_files(files, "bench")
-            intake = time.perf_counter() - start
+            intake, intake_cpu = time.perf_counter() - start, time.process_time() - intake_cpu
             end = wait_read(base + len(files), 2, 3600)
-            with session_scope() as s:
-                reading = s.scalar(select(func.sum(PageRead.read_ms))) / 1000
+            cpu = workers.cpu_seconds() - cpu
+            reading = in_jobs_seconds(skip=base)
         finally:
             workers.stop()
-    seconds = end - start
+    seconds, ms = end - start, 1000 / len(files)
     print(f"  {n} worker(s): {len(files)} pages in {seconds:.1f} s = {len(files) / seconds:.1f} "
           f"pages/s (intake {intake:.1f} s, alongside the workers; reading inside the jobs "
-          f"{reading / len(files) * 1000:.0f} ms a page)")
-    return seconds, reading
+          f"{reading * ms:.1f} ms a page; CPU a page: workers {cpu * ms:.1f} ms, intake "
+          f"{intake_cpu * ms:.1f} ms)")
+    return seconds, reading, cpu
 
 
-def queued_run(files: list[Path], n: int, args, work: Path) -> float:
+def in_jobs_seconds(skip: int = 0) -> float:
+    """The seconds of reading measured inside the jobs (``read_ms``), the first
+    ``skip`` records (the warm-up) left out."""
+    with session_scope() as s:
+        return s.scalar(select(func.sum(PageRead.read_ms)).where(PageRead.page_id > skip)) / 1000
+
+
+def queued_run(files: list[Path], n: int, args, work: Path) -> tuple[float, float]:
     """Workers alone: the batch is taken in before they start (as when scanner
     stations feed while the readers are busy elsewhere); pages/s from the first
-    record to the last, so that the workers' start-up is left out."""
+    record to the last, so that the workers' start-up is left out, and the
+    seconds of reading measured inside the jobs."""
     with station(args.postgres, args.redis, work, f"q{n}") as env:
         ingest_files(files, "bench")
         workers = Workers(env)
@@ -252,26 +274,28 @@ def queued_run(files: list[Path], n: int, args, work: Path) -> float:
             with session_scope() as s:
                 first, last = s.execute(select(func.min(PageRead.read_at),
                                                func.max(PageRead.read_at))).one()
+            reading = in_jobs_seconds()
         finally:
             workers.stop()
     rate = (len(files) - 1) / (last - first).total_seconds()
-    print(f"  {n} worker(s), batch queued first: {rate:.1f} pages/s")
-    return rate
+    print(f"  {n} worker(s), batch queued first: {rate:.1f} pages/s (reading inside the jobs "
+          f"{1000 * reading / len(files):.1f} ms a page, no intake alongside)")
+    return rate, reading
 
 
 def queue_floor(redis: str, jobs: int = 300) -> float:
-    """RQ's own cost per job, ms: the workers' StationWorker running no-op jobs."""
+    """RQ's own cost per job, ms: the workers' SimpleWorker running no-op jobs."""
     from redis import Redis
     from rq import Queue
 
-    from station.queue import StationWorker
+    from station.queue import queue_worker
 
     connection, name = Redis.from_url(redis), f"bench_noop_{uuid.uuid4().hex[:6]}"
     queue = Queue(name, connection=connection)
     for i in range(jobs):
         queue.enqueue("math.sqrt", i, result_ttl=3600)
     start = time.perf_counter()
-    StationWorker([queue], connection=connection).work(burst=True, logging_level="WARNING")
+    queue_worker(name, redis).work(burst=True, logging_level="WARNING")
     per_job = (time.perf_counter() - start) / jobs * 1000
     _delete_queue(redis, name)
     return per_job
@@ -315,6 +339,52 @@ def crash_run(files: list[Path], args, work: Path, expected_seconds: float) -> N
           f"{added} (total {sum(added.values())})")
 
 
+SUMMARY = (
+    ("speed-up", "", "speed-up 2 workers vs 1"),
+    ("overhead", "%", "pipeline overhead over the pure read (1 worker)"),
+    ("over in-job", "%", "the same over the reading inside the jobs (same run)"),
+    ("alone speed-up", "", "speed-up of the workers alone (batch queued first)"),
+    ("pure ms", "ms", "pure read, a page"),
+    ("pure cpu ms", "ms", "pure read, CPU a page"),
+    ("in-job ms", "ms", "read inside the jobs, 1 worker, intake alongside, a page"),
+    ("queued in-job ms", "ms", "read inside the jobs, 1 worker, batch queued first, a page"),
+    ("worker cpu ms", "ms", "worker CPU a page, 1 worker (read, records, RQ)"),
+    ("2 workers ms", "ms", "2 workers, intake alongside, a page"),
+)
+"""The figures printed as medians, with their unit and label."""
+
+
+def spread(values: list[float], unit: str) -> str:
+    return (f"{median(values):.2f}{unit} ({min(values):.2f}–{max(values):.2f}; "
+            f"{', '.join(f'{v:.2f}' for v in values)})")
+
+
+def timed_run(files: list[Path], args, run: int) -> dict[str, float]:
+    """One run of the timed part: the pure read just before and just after the
+    1-worker pipeline (paired), the 2-worker pipeline, and the workers alone."""
+    print(f"run {run} of {args.repeat} (load {os.getloadavg()[0]:.1f})")
+    ms = 1000 / len(files)
+    before, cpu_before = pure_read_seconds(files)
+    one, reading, worker_cpu = pipeline_run(files, 1, args, args.work)
+    after, cpu_after = pure_read_seconds(files)
+    pure = (before + after) / 2
+    print(f"  pure read (omr alone, 1 process), before and after the 1-worker run: "
+          f"{before:.1f} and {after:.1f} s; {len(files) / pure:.1f} pages/s; CPU "
+          f"{(cpu_before + cpu_after) / 2 * ms:.1f} ms a page")
+    two, _, _ = pipeline_run(files, 2, args, args.work)
+    two_alone, _ = queued_run(files, 2, args, args.work)
+    one_alone, queued_reading = queued_run(files, 1, args, args.work)
+    figures = {"speed-up": one / two, "overhead": 100 * (one / pure - 1),
+               "over in-job": 100 * (one / reading - 1), "alone speed-up": two_alone / one_alone,
+               "pure ms": pure * ms, "pure cpu ms": (cpu_before + cpu_after) / 2 * ms,
+               "in-job ms": reading * ms, "queued in-job ms": queued_reading * ms,
+               "worker cpu ms": worker_cpu * ms, "2 workers ms": two * ms}
+    print(f"  speed-up {figures['speed-up']:.2f}, overhead {figures['overhead']:.1f} % "
+          f"({figures['over in-job']:.1f} % over the reading inside the jobs), "
+          f"speed-up of the workers alone {figures['alone speed-up']:.2f}")
+    return figures
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--documents", type=int, default=500, help="documents in the batch")
@@ -332,43 +402,22 @@ def main() -> None:
     files = generate(args.work / f"batch-{args.form}-{args.documents}", args.form, args.documents)
     print(f"batch: {len(files)} pages ({args.documents} documents of {args.form} + header), "
           f"JPEG 300 dpi, typical effects")
-    speedups, overheads, in_jobs, alone, pures, twos, twos_alone = [], [], [], [], [], [], []
-    for run in range(1, args.repeat + 1):
-        print(f"run {run} of {args.repeat}")
-        before = pure_read_seconds(files)
-        one, reading = pipeline_run(files, 1, args, args.work)
-        after = pure_read_seconds(files)
-        pure = (before + after) / 2
-        print(f"  pure read (omr alone, 1 process), before and after the 1-worker run: "
-              f"{before:.1f} and {after:.1f} s; {len(files) / pure:.1f} pages/s")
-        two, _ = pipeline_run(files, 2, args, args.work)
-        speedups.append(one / two)
-        overheads.append(100 * (one / pure - 1))
-        in_jobs.append(100 * (one / reading - 1))
-        two_alone = queued_run(files, 2, args, args.work)
-        alone.append(two_alone / queued_run(files, 1, args, args.work))
-        pures.append(pure)
-        twos.append(two)
-        twos_alone.append(1 / two_alone)
-        print(f"  speed-up {speedups[-1]:.2f}, overhead {overheads[-1]:.1f} % "
-              f"({in_jobs[-1]:.1f} % over the reading inside the jobs), "
-              f"speed-up of the workers alone {alone[-1]:.2f}")
-    print(f"medians of {args.repeat} runs:")
-    print(f"  speed-up 2 workers vs 1: {median(speedups):.2f}")
-    print(f"  pipeline overhead over the pure read (1 worker): {median(overheads):.1f} %")
-    print(f"  the same over the reading inside the jobs (same run, same moments): "
-          f"{median(in_jobs):.1f} %")
-    print(f"  speed-up of the workers alone (batch queued first): {median(alone):.2f}")
-    pure_ms, rq_ms = 1000 * median(pures) / len(files), queue_floor(args.redis)
-    print(f"  for reference: the pure read {pure_ms:.0f} ms a page; RQ alone {rq_ms:.1f} ms a job "
-          f"(StationWorker, no-op jobs), {100 * rq_ms / pure_ms:.0f} % of it")
+    runs = [timed_run(files, args, run) for run in range(1, args.repeat + 1)]
+    figures = {name: [r[name] for r in runs] for name in runs[0]}
+    print(f"medians of {args.repeat} runs (lowest–highest); the machine's load (uptime): "
+          f"{', '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    for name, unit, label in SUMMARY:
+        print(f"  {label}: {spread(figures[name], unit)}")
+    pure_ms, rq_ms = median(figures["pure ms"]), queue_floor(args.redis)
+    print(f"  for reference: RQ alone {rq_ms:.1f} ms a job (RQ's SimpleWorker, no-op jobs), "
+          f"{rq_ms / READ_TOGETHER:.2f} ms a page in jobs of {READ_TOGETHER} pages, "
+          f"{100 * rq_ms / READ_TOGETHER / pure_ms:.0f} % of the pure read")
     limit = 1.25 * pure_ms / 1.7
     print(f"  both targets at once: at ≤ 25 % the 1-worker run takes ≤ {1.25 * pure_ms:.1f} ms a "
           f"page, so a speed-up of 1.7 needs 2 workers at ≤ {limit:.1f} ms a page, intake "
-          f"alongside; they took {1000 * median(twos) / len(files):.1f}, the workers alone on the "
-          f"batch queued first {1000 * median(twos_alone):.1f}")
+          f"alongside; they took {median(figures['2 workers ms']):.1f}")
     if not args.skip_crash:
-        crash_run(files, args, args.work, median(twos))
+        crash_run(files, args, args.work, median(figures["2 workers ms"]) * len(files) / 1000)
 
 
 if __name__ == "__main__":

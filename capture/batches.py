@@ -18,12 +18,12 @@ from sqlalchemy import Row, bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from capture.assembly import Condition, PageFacts, plan_batch
-from capture.exceptions import close_exception, open_exception
+from capture.exception_records import close_exception, open_exception
 from capture.formset import known_forms, page_counts
 from capture.models import Batch, Document, DocumentCondition, Feed, Page, PageRead, utcnow
 from capture.reconcile import count_mismatch, header_form_ids, read_header
-from capture.upsert import insert_once
 from station.events import BATCH_ASSEMBLED, announce_after_commit
+from station.upsert import insert_once
 
 log = logging.getLogger(__name__)
 

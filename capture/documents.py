@@ -29,7 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from capture.batches import reassemble
-from capture.exceptions import open_exception
+from capture.exception_records import open_exception
 from capture.formset import known_forms
 from capture.models import Batch, Document, DocumentCondition, Page, PageRead
 from capture.renditions import rendition

@@ -31,11 +31,10 @@ from sqlalchemy.orm import Session
 
 from capture.batches import advance
 from capture.checks import NOT_REGULAR
-from capture.exceptions import open_exception
-from capture.models import Feed, Page
-from capture.reading import read_page
+from capture.exception_records import open_exception
+from capture.models import Feed, Page, PageStatus
+from capture.reading import enqueue_reads
 from capture.split import split_file
-from capture.upsert import insert_once
 from omr.image_io import DEFAULT_LIMITS, ImageLimits
 from station import audit
 from station.cli import cli_actor
@@ -44,7 +43,7 @@ from station.db import session_scope
 from station.files import FileTooLarge, NotRegularFile, read_regular
 from station.images import ImageStore, image_store
 from station.models import User
-from station.queue import enqueue
+from station.upsert import insert_once
 
 log = logging.getLogger(__name__)
 
@@ -146,8 +145,9 @@ def _folder_files(root: Path) -> Iterator[Path]:
 def take_files(store: ImageStore, feed: FeedSource, files: Sequence[ScannerFile],
                batch_id: int | None = None, limits: ImageLimits = DEFAULT_LIMITS) -> Taken:
     """Store the pages of several scanner files (in scanner order) at the end of the
-    feed in one transaction, then enqueue their reads. ``batch_id`` puts the pages
-    into that batch (rescans).
+    feed in one transaction, then enqueue their reads (one job per group of pages,
+    :func:`capture.reading.enqueue_reads`). ``batch_id`` puts the pages into that
+    batch (rescans).
 
     Files are read and split one at a time, their pages stored as they are made
     (images are in the store before their rows are committed), so memory holds one
@@ -166,16 +166,17 @@ def take_files(store: ImageStore, feed: FeedSource, files: Sequence[ScannerFile]
             page_id = insert_once(session, Page, ("image_sha256",), image_sha256=sha,
                                   feed_id=feed_id, seq=seq, source_name=files[n].name[-500:],
                                   source_frame=frame, batch_id=batch_id,
-                                  status="exception" if problem else "received")
+                                  status=PageStatus.EXCEPTION if problem
+                                  else PageStatus.RECEIVED)
             if page_id is None:
-                to_read += [(known, sha) for known in _unread(session, sha)]
+                to_read += _unread(session, sha)
                 continue
             seq, count.new = seq + 1, count.new + 1
             if problem:
                 count.problems += 1
                 open_exception(session, problem.code, problem.reason, page_id=page_id)
             else:
-                to_read.append((page_id, sha))
+                to_read.append(page_id)
         for n, code, exc in refused:
             counts[n].refused += 1
             open_exception(session, code, f"{files[n].name}: {exc}; nothing was read or stored",
@@ -183,8 +184,7 @@ def take_files(store: ImageStore, feed: FeedSource, files: Sequence[ScannerFile]
         if created and not refused and not any(c.new for c in counts):
             session.rollback()  # nothing new came: no empty feed is kept
             feed_id = None
-    for page_id, sha in to_read:
-        enqueue(read_page, page_id, sha)
+    enqueue_reads(to_read)
     return Taken(feed_id, counts)
 
 
@@ -227,7 +227,7 @@ def _digest(*parts: str) -> str:
 def _unread(session: Session, sha: str) -> list[int]:
     """A known page still waiting to be read (its job lost in a crash), as a list."""
     return list(session.scalars(select(Page.id).where(Page.image_sha256 == sha,
-                                                      Page.status == "received")))
+                                                      Page.status == PageStatus.RECEIVED)))
 
 
 INTAKE_GROUP = 16

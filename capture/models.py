@@ -4,21 +4,52 @@ document conditions and exceptions.
 "Written once" is made true by unique keys: a page is unique by its image's
 content hash, a read record by its page, a batch by its header page, a document
 by (batch, lithocode), an exception by its ``key``. Jobs insert with ON CONFLICT
-DO NOTHING (:mod:`capture.upsert`) and a re-run finds the row and returns.
+DO NOTHING (:mod:`station.upsert`) and a re-run finds the row and returns.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import DateTime, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from station.db import Base
+from station.db import Base, one_of
 from station.models import JsonDocument, utcnow
 
 Stamp = DateTime(timezone=True)
+
+
+class PageStatus(StrEnum):
+    RECEIVED = "received"
+    """Stored, waiting to be read."""
+    READ = "read"
+    EXCEPTION = "exception"
+    """Refused on arrival or by the reader: an exception is open on it."""
+    DISCARDED = "discarded"
+    RESCAN = "rescan"
+    """To be fed again (an operator's resolution); it left its document."""
+
+
+class BatchStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class DocumentStatus(StrEnum):
+    ASSEMBLING = "assembling"
+    COMPLETE = "complete"
+    EDIT = "edit"
+    """It has conditions for the edit station."""
+    EMPTY = "empty"
+    """No page of its batch carries its lithocode any more."""
+
+
+class ExceptionState(StrEnum):
+    OPEN = "open"
+    RESOLVED = "resolved"
 
 
 class Feed(Base):
@@ -47,6 +78,7 @@ class Batch(Base):
     header's count did not read as a number."""
 
     __tablename__ = "batch"
+    __table_args__ = (one_of("status", BatchStatus),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     header_page_id: Mapped[int] = mapped_column(
@@ -57,7 +89,7 @@ class Batch(Base):
     grade: Mapped[str] = mapped_column(String(10), default="")
     administration: Mapped[str] = mapped_column(String(40), default="")
     declared_count: Mapped[int | None]
-    status: Mapped[str] = mapped_column(String(12), default="open")
+    status: Mapped[str] = mapped_column(String(12), default=BatchStatus.OPEN)
     documents_found: Mapped[int | None]
     count_status: Mapped[str | None] = mapped_column(String(12))
     created_at: Mapped[datetime] = mapped_column(Stamp, default=utcnow, index=True)
@@ -67,7 +99,7 @@ class Batch(Base):
 class Page(Base):
     """One page image, stored once by content hash, at ``seq`` in its feed.
 
-    ``status``: received (waiting to be read), read, exception, discarded.
+    ``status``: a :class:`PageStatus`.
     ``form_id``, ``page_number`` and ``lithocode`` are copied from the read
     record for queries; ``rotated`` is a page fed upside down (read through
     its 180° registration, shown upright).
@@ -75,7 +107,8 @@ class Page(Base):
 
     __tablename__ = "page"
     __table_args__ = (UniqueConstraint("feed_id", "seq"),
-                      Index("ix_page_feed_status", "feed_id", "status"))
+                      Index("ix_page_feed_status", "feed_id", "status"),
+                      one_of("status", PageStatus))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     image_sha256: Mapped[str] = mapped_column(String(64), unique=True)
@@ -83,7 +116,7 @@ class Page(Base):
     seq: Mapped[int]
     source_name: Mapped[str] = mapped_column(String(500))
     source_frame: Mapped[int] = mapped_column(default=0)
-    status: Mapped[str] = mapped_column(String(12), default="received")
+    status: Mapped[str] = mapped_column(String(12), default=PageStatus.RECEIVED)
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("batch.id"), index=True)
     document_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"), index=True)
     form_id: Mapped[str | None] = mapped_column(String(64))
@@ -114,17 +147,17 @@ class PageRead(Base):
 
 class Document(Base):
     """An answer document: the pages of one batch that carry one lithocode.
-    ``status``: assembling, complete, edit (it has conditions)."""
+    ``status``: a :class:`DocumentStatus`."""
 
     __tablename__ = "document"
-    __table_args__ = (UniqueConstraint("batch_id", "lithocode"),)
+    __table_args__ = (UniqueConstraint("batch_id", "lithocode"), one_of("status", DocumentStatus))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     batch_id: Mapped[int] = mapped_column(ForeignKey("batch.id"))
     lithocode: Mapped[str] = mapped_column(String(20), index=True)
     form_id: Mapped[str] = mapped_column(String(64))
     pages_expected: Mapped[int]
-    status: Mapped[str] = mapped_column(String(12), default="assembling")
+    status: Mapped[str] = mapped_column(String(12), default=DocumentStatus.ASSEMBLING)
 
 
 class DocumentCondition(Base):
@@ -147,7 +180,8 @@ class CaptureException(Base):
     rescan, reassign (to a batch), discard (pages) or accept (batches)."""
 
     __tablename__ = "capture_exception"
-    __table_args__ = (Index("ix_capture_exception_state", "state"),)
+    __table_args__ = (Index("ix_capture_exception_state", "state"),
+                      one_of("state", ExceptionState))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(80), unique=True)
@@ -155,7 +189,7 @@ class CaptureException(Base):
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("batch.id"), index=True)
     code: Mapped[str] = mapped_column(String(40))
     reason: Mapped[str] = mapped_column(String(500))
-    state: Mapped[str] = mapped_column(String(12), default="open")
+    state: Mapped[str] = mapped_column(String(12), default=ExceptionState.OPEN)
     resolution: Mapped[str | None] = mapped_column(String(20))
     note: Mapped[str] = mapped_column(String(500), default="")
     resolved_by: Mapped[str | None] = mapped_column(String(80))

@@ -31,6 +31,15 @@ if context.is_offline_mode():
         context.run_migrations()
 else:
     with get_engine(url).connect() as connection:
+        # SQLite alters a table by copying it (batch mode): the rows referring to it
+        # would fail their foreign keys midway, so they are off while migrating
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
         context.configure(connection=connection, **options)
         with context.begin_transaction():
             context.run_migrations()
+        if sqlite:
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            connection.commit()

@@ -7,7 +7,6 @@ import getpass
 import click
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
-from rq import Queue
 from sqlalchemy import select
 
 from station import audit as audit_log
@@ -16,8 +15,9 @@ from station.accounts import AccountError, create_user
 from station.config import load_settings
 from station.db import redact, session_scope
 from station.models import User
-from station.queue import StationWorker, redact_redis_url, redis_connection, unavailable
+from station.queue import queue_worker, redis_connection, unavailable
 from station.roles import ROLES
+from station.urls import redact_url
 
 
 def cli_actor() -> str:
@@ -119,13 +119,11 @@ def worker(burst: bool, queue_name: str | None) -> None:
     """Work jobs from the RQ queue (needs REDIS_URL); run as many as you like, anywhere
     that sees the same database, Redis and image store.
 
-    Jobs run in the worker's own process (``station.queue.StationWorker``, RQ's
-    SimpleWorker with fewer Redis round trips), one after another, so that what a
-    job loads once (the forms, the reader's page templates, database connections)
-    serves every later job; a forked work-horse per job would load it all again
-    for each page. Jobs marked to run together (page reads) are taken several at
-    a time when they wait. A worker killed mid-job leaves its jobs started: RQ's
-    abandoned-job check, run by the other workers, retries them."""
+    Jobs run in the worker's own process, one after another (RQ's SimpleWorker,
+    ``station.queue.queue_worker``), so that what a job loads once (the forms, the
+    reader's page templates, database connections) serves every later job. A
+    worker killed mid-job leaves its job started: RQ's abandoned-job check, run
+    by the other workers, retries it."""
     settings = load_settings()
     if settings.redis_url is None:
         raise click.ClickException(
@@ -137,6 +135,6 @@ def worker(burst: bool, queue_name: str | None) -> None:
     except (RedisConnectionError, RedisTimeoutError) as exc:
         raise unavailable(settings.redis_url, exc) from exc
     name = queue_name or settings.queue_name
-    click.echo(f"worker on queue {name} at {redact_redis_url(settings.redis_url)}")
-    StationWorker([Queue(name, connection=connection)], connection=connection).work(burst=burst)
+    click.echo(f"worker on queue {name} at {redact_url(settings.redis_url)}")
+    queue_worker(name, settings.redis_url).work(burst=burst)
 

@@ -38,6 +38,7 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -131,10 +132,19 @@ def load_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
 
 def current_settings() -> Settings:
     """The running app's settings inside an app context; the environment's otherwise
-    (a worker, a job, the CLI)."""
+    (a worker, a job, the CLI), loaded once per process and environment: a job
+    asks often, and loading makes the var folder and reads the secret file."""
     if has_app_context():
         return current_app.extensions["scanscore"]
-    return load_settings()
+    return _environment_settings(os.getcwd(), tuple(os.environ.get(name) for name in NAMES))
+
+
+@lru_cache(maxsize=8)
+def _environment_settings(cwd: str, environment: tuple[str | None, ...]) -> Settings:
+    """The settings of these values of :data:`NAMES` in the folder ``cwd`` (the
+    default var folder is relative): loaded again only when either changes (a
+    test, a benchmark run)."""
+    return load_settings(dict(zip(NAMES, environment, strict=True)))
 
 
 def _seconds(value: timedelta | int | str | None, default: timedelta) -> timedelta:

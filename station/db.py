@@ -10,18 +10,19 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from flask import Flask, g
-from sqlalchemy import Engine, MetaData, create_engine, event, text
+from sqlalchemy import CheckConstraint, Engine, MetaData, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session
 
 from station.config import PRIVATE_FILE, PRIVATE_FOLDER, current_settings
 from station.errors import DatabaseUnreachable
+from station.urls import redact_url
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -41,6 +42,13 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+def one_of(column: str, values: Iterable[str]) -> CheckConstraint:
+    """The CHECK constraint keeping ``column`` to ``values`` (a status enum's
+    members, say), named ``ck_<table>_<column>`` by the naming convention."""
+    allowed = ", ".join(f"'{value}'" for value in values)
+    return CheckConstraint(f"{column} IN ({allowed})", name=column)
+
+
 _engines: dict[str, Engine] = {}
 _engines_lock = threading.Lock()
 
@@ -54,8 +62,8 @@ def normalize_url(url: str) -> str:
 
 
 def redact(url: str) -> str:
-    """The URL with its password hidden, for messages and logs."""
-    return make_url(normalize_url(url)).render_as_string(hide_password=True)
+    """The database URL with its password hidden, for messages and logs."""
+    return redact_url(normalize_url(url))
 
 
 def get_engine(url: str | None = None) -> Engine:
@@ -112,9 +120,9 @@ def check_reachable(engine: Engine) -> None:
             connection.execute(text("SELECT 1"))
     except OperationalError as exc:
         reason = str(exc.orig or exc).strip().splitlines()[0]
+        url = redact(engine.url.render_as_string(hide_password=False))
         raise DatabaseUnreachable(
-            f"cannot reach the database at {engine.url.render_as_string(hide_password=True)}: "
-            f"{reason} (check DATABASE_URL)"
+            f"cannot reach the database at {url}: {reason} (check DATABASE_URL)"
         ) from exc
 
 

@@ -8,7 +8,9 @@ import io
 import pytest
 from sqlalchemy import select
 
+from capture.exceptions import resolve
 from station.db import session_scope
+from station.errors import HTTP_STATUS, NotFound, error_json
 from station.models import AuditEntry
 
 
@@ -89,3 +91,16 @@ def test_an_editor_is_refused_the_operator_screens(ctx, client, login):
     assert client.get("/capture").status_code == 403
     assert client.get("/api/capture/batches").status_code == 403
     assert client.get("/capture/exceptions").status_code == 403
+
+
+def test_domain_errors_are_mapped_to_http_in_one_place(ctx, client, operator, csrf_headers):
+    """resolve() raises a domain error (no HTTP in capture); the station's one
+    mapping answers it with its status and the JSON error shape."""
+    with session_scope() as session, pytest.raises(NotFound) as caught:
+        resolve(session, 10**6, "rescan", "cli:test")
+    assert (caught.value.code, caught.value.error) == ("not_found", "no such exception")
+    response = client.post(f"/api/capture/exceptions/{10**6}/resolve", json={"action": "rescan"},
+                           headers=csrf_headers(client))
+    assert response.status_code == HTTP_STATUS["not_found"] == 404
+    assert response.get_json() == error_json("no such exception",
+                                             "exception 1000000 does not exist")

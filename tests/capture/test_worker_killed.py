@@ -1,5 +1,6 @@
 """A real RQ worker (``scanscore worker`` in a subprocess) SIGKILLed while it
-reads a page: the job is retried and every record is written once."""
+reads a group of pages: the group's job is retried and every page's record is
+written once."""
 
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture(scope="module")
 def small_batch(tmp_path_factory):
     folder = tmp_path_factory.mktemp("scans") / "small"
-    return write_batch(folder, BatchSpec("answer_folder", 1, seed=21, first_lithocode=700,
+    return write_batch(folder, BatchSpec("answer_folder", 2, seed=21, first_lithocode=700,
                                          effects="none"))
 
 
@@ -54,7 +55,7 @@ def first_started(registry: StartedJobRegistry, timeout: float = 120) -> str:
     raise TimeoutError("no job started")
 
 
-def test_killed_worker_job_is_retried_and_written_once(app_config, redis_url, queue_name,
+def test_killed_group_job_is_retried_and_each_page_is_read_once(app_config, redis_url, queue_name,
                                                        worker_env, small_batch):
     app = create_app({**app_config, "REDIS_URL": redis_url, "SCANSCORE_QUEUE": queue_name})
     files = scanner_files([small_batch.folder])
@@ -66,11 +67,13 @@ def test_killed_worker_job_is_retried_and_written_once(app_config, redis_url, qu
     registry = StartedJobRegistry(queue_name, connection=Redis.from_url(redis_url))
     try:
         killed = first_started(registry)
-        time.sleep(0.02)  # into the read
+        time.sleep(0.08)  # into the reads of the group (8 pages, ~20 ms each)
     finally:
         os.killpg(worker.pid, signal.SIGKILL)
         worker.wait()
     assert killed in registry.get_job_ids(cleanup=False), "the killed job is left started"
+    job = Job.fetch(killed, connection=registry.connection)
+    assert len(job.args[0]) == 8, "a group of pages is one job"
     registry.cleanup(timestamp=time.time() + 3600)  # RQ's abandoned-job check, run now
     result = subprocess.run([SCANSCORE, "worker", "--burst"], env=worker_env, cwd=ROOT,
                             capture_output=True, text=True, timeout=600)
@@ -81,3 +84,4 @@ def test_killed_worker_job_is_retried_and_written_once(app_config, redis_url, qu
         assert session.scalar(select(func.count()).where(Page.status == "received")) == 0
         batch = session.scalars(select(Batch)).one()
         assert (batch.status, batch.count_status) == ("closed", "ok")
+    assert Job.fetch(killed, connection=registry.connection).get_status() == "finished"

@@ -9,7 +9,8 @@ from datetime import timedelta
 
 from sqlalchemy import func, select, update
 
-from capture.exceptions import open_exception, resolve
+from capture.exception_records import open_exception
+from capture.exceptions import resolve
 from capture.models import CaptureException, Page
 from edit_station.models import EditCorrection, EditItem
 from edit_station.queue import claim_next

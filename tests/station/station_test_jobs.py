@@ -7,7 +7,6 @@ from sqlalchemy import func, select
 from station import audit
 from station.db import session_scope
 from station.models import AuditEntry
-from station.queue import runs_together
 
 
 def runs(session, tag: str) -> int:
@@ -46,33 +45,8 @@ def always_fail(tag: str) -> None:
     raise RuntimeError("this job always fails")
 
 
-def groups(session) -> list[str]:
-    """The sizes of the groups of jobs run together, in order."""
-    return list(session.scalars(select(AuditEntry.target).where(
-        AuditEntry.action == "test.group").order_by(AuditEntry.id)))
-
-
-def do_works(args: list[tuple[str]]) -> list[str]:
-    """The work of several waiting ``do_work_together`` jobs at once."""
-    with session_scope() as session:
-        audit.record(session, audit.SYSTEM, "test.group", str(len(args)))
-    for (tag,) in args:
+def do_group(tags: list[str]) -> list[str]:
+    """A job of a group: one argument, the list of its ids."""
+    for tag in tags:
         do_work(tag)
-    return [f"done {tag}" for (tag,) in args]
-
-
-@runs_together(do_works, up_to=3)
-def do_work_together(tag: str) -> str:
-    return do_works([(tag,)])[0]
-
-
-def fail_together(args: list[tuple[str]]) -> list[str]:
-    with session_scope() as session:
-        audit.record(session, audit.SYSTEM, "test.group", str(len(args)))
-    raise RuntimeError("these jobs fail together")
-
-
-@runs_together(fail_together, up_to=3)
-def works_alone(tag: str) -> str:
-    do_work(tag)
-    return f"done {tag}"
+    return [f"done {tag}" for tag in tags]

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 
 from station import migrate
-from station.config import load_settings
+from station.config import current_settings, load_settings
 from station.db import dispose_engine, session_scope
 from station.errors import BadSetting
 from station.models import AuditEntry
@@ -78,3 +78,12 @@ def test_security_settings_and_their_bad_values(workstation, monkeypatch):
     ):
         with pytest.raises(BadSetting, match=f"{name} is '{value}': {says}"):
             load_settings({name: value})
+def test_a_job_loads_the_settings_once_and_again_when_the_environment_changes(
+        workstation, monkeypatch):
+    monkeypatch.setenv("SCANSCORE_QUEUE", "first")
+    first = current_settings()
+    (first.var_dir / "secret_key").unlink()  # not read again while the environment is the same
+    assert current_settings() is first
+    monkeypatch.setenv("SCANSCORE_QUEUE", "second")
+    second = current_settings()
+    assert second.queue_name == "second" and second.secret_key != first.secret_key

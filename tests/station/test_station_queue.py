@@ -1,25 +1,26 @@
+import ast
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from redis import Redis
-from rq import Queue
+from rq import Queue, SimpleWorker
 from rq.job import Job
 
 from app import create_app
+from station import cli as station_cli
+from station import queue as station_queue
 from station.db import session_scope
 from station.errors import QueueUnavailable
-from station.queue import StationWorker, enqueue, job_id_for
+from station.queue import enqueue, job_id_for, queue_worker
 from tests.station.station_test_jobs import (
     always_fail,
+    do_group,
     do_work,
-    do_work_together,
     fail_first_time,
-    groups,
     runs,
     works,
-    works_alone,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -65,9 +66,7 @@ def test_job_ids_are_deterministic_and_distinct():
 # --- RQ over Redis -------------------------------------------------------------------
 
 def work_burst(redis_url, queue_name):
-    connection = Redis.from_url(redis_url)
-    StationWorker([Queue(queue_name, connection=connection)], connection=connection).work(
-        burst=True)
+    queue_worker(queue_name, redis_url).work(burst=True)
 
 
 def test_job_enqueued_twice_while_waiting_is_done_once(redis_app, worker_env, db_url,
@@ -102,37 +101,31 @@ def test_failed_job_is_retried_by_the_worker(redis_app, worker_env, db_url, redi
     assert counts(db_url, "page-13") == (2, 1)
 
 
-def test_waiting_jobs_marked_to_run_together_are_taken_together(redis_app, worker_env, db_url,
-                                                               redis_url, queue_name):
+def test_a_group_is_one_job_of_its_ids(redis_app, worker_env, db_url, redis_url, queue_name):
     with redis_app.app_context():
-        together = [enqueue(do_work_together, f"page-4{n}") for n in range(5)]
-        enqueue(do_work, "page-50")
-        last = enqueue(do_work_together, "page-51")
+        first = enqueue(do_group, ["page-40", "page-41", "page-42"])
+        assert enqueue(do_group, ["page-40", "page-41", "page-42"]) == first
+        other = enqueue(do_group, ["page-42", "page-41"])
+    assert first != other
+    assert Queue(queue_name, connection=Redis.from_url(redis_url)).count == 2
     work_burst(redis_url, queue_name)
-    with session_scope(db_url) as session:
-        # 3 (up_to), the 2 left before another function's job, then the last alone
-        assert groups(session) == ["3", "2", "1"]
-    connection = Redis.from_url(redis_url)
-    for n, job_id in enumerate(together):
-        assert counts(db_url, f"page-4{n}") == (1, 1)
-        job = Job.fetch(job_id, connection=connection)
-        assert (job.get_status(), job.return_value()) == ("finished", f"done page-4{n}")
-    assert counts(db_url, "page-50") == (1, 1)
-    assert Job.fetch(last, connection=connection).return_value() == "done page-51"
+    job = Job.fetch(first, connection=Redis.from_url(redis_url))
+    assert (job.get_status(), job.return_value()) == (
+        "finished", ["done page-40", "done page-41", "done page-42"])
+    assert [counts(db_url, f"page-4{n}") for n in range(3)] == [(1, 1), (2, 1), (2, 1)]
 
 
-def test_jobs_that_fail_together_are_run_alone(redis_app, worker_env, db_url, redis_url,
-                                               queue_name):
-    with redis_app.app_context():
-        jobs = [enqueue(works_alone, f"page-6{n}") for n in range(3)]
-    work_burst(redis_url, queue_name)
-    with session_scope(db_url) as session:
-        assert groups(session) == ["3"]
-    connection = Redis.from_url(redis_url)
-    for n, job_id in enumerate(jobs):
-        assert counts(db_url, f"page-6{n}") == (1, 1)
-        job = Job.fetch(job_id, connection=connection)
-        assert (job.get_status(), job.return_value()) == ("finished", f"done page-6{n}")
+def test_the_worker_is_rqs_own_simple_worker():
+    """Upgrade-proof: RQ's SimpleWorker itself, no subclass, and nothing of
+    RQ's private API (``._name``) called by the code that runs the queue."""
+    assert type(queue_worker("q", "redis://127.0.0.1:6379/0")) is SimpleWorker
+    for module in (station_queue, station_cli):
+        tree = ast.parse(Path(module.__file__).read_text())
+        private = [f"{ast.unparse(node)} (line {node.lineno})" for node in ast.walk(tree)
+                   if isinstance(node, ast.Attribute) and node.attr.startswith("_")
+                   and not node.attr.startswith("__")]
+        assert private == [], module.__name__
+        assert [node.name for node in ast.walk(tree) if isinstance(node, ast.ClassDef)] == []
 
 
 def test_worker_command_works_the_queue(redis_app, worker_env, db_url, queue_name):

@@ -1,4 +1,5 @@
-"""INSERT … ON CONFLICT DO NOTHING on SQLite and PostgreSQL alike."""
+"""INSERT … ON CONFLICT DO NOTHING on SQLite and PostgreSQL alike: the way every area
+writes a row once (its unique key says which), safe under retries and concurrent jobs."""
 
 from __future__ import annotations
 
