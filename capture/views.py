@@ -44,7 +44,7 @@ from capture.uploads import Upload, take_upload
 from station import audit
 from station.auth import current_user
 from station.db import db_session
-from station.errors import ApiError
+from station.errors import ApiError, DomainError
 from station.guard import require_role
 from station.inputs import fit_columns, row_id
 from station.nav import add_nav_item
@@ -243,7 +243,7 @@ def _resolve(exception_ids: list[int], values: dict[str, Any]) -> int:
         done = resolve_many(session, exception_ids, str(values.get("action", "")),
                             current_user(), note=note,
                             batch_id=_batch_id(values.get("batch_id")))
-    except ApiError:
+    except (ApiError, DomainError):
         session.rollback()  # all or none
         raise
     session.commit()
