@@ -17,6 +17,8 @@ import capture.cli
 import capture.demo
 import capture.views
 import omr.cli
+import reports.cli
+import reports.views
 import sample_sheets.cli
 import sample_sheets.demo
 import scoring.psychometrics.cli
@@ -33,6 +35,7 @@ BLUEPRINTS = (
     auth.bp,
     admin.bp,
     capture.views.bp,
+    reports.views.bp,
 )
 """Every area's blueprint; the station's first, so its templates (``base.html``) are found."""
 
@@ -133,6 +136,7 @@ COMMANDS = (
     capture.cli.watch_command,
     capture.cli.requeue_command,
     scoring.psychometrics.cli.psychometrics,
+    reports.cli.report,
 )
 """Every area's commands (click commands or groups)."""
 

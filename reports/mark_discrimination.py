@@ -33,6 +33,7 @@ from reports.changes import (
     GroupKey,
     TestChanges,
 )
+from reports.charts import distribution_svg
 from reports.edi import (
     DEFAULT_ALPHA,
     erasure_detection_index,
@@ -40,6 +41,7 @@ from reports.edi import (
     rasch_difficulties,
 )
 from reports.errors import ReportInputError
+from reports.tables import Table, to_pdf
 
 MIN_GROUP = 10
 DEFAULT_SD = 2.0
@@ -224,7 +226,8 @@ def _one_test(t: TestChanges, sd: float, statistic: str,
         for i in np.flatnonzero(eligible):
             rows.append(GroupRow(
                 t.test, t.groups[i], int(with_changes[i]), int(students[i]),
-                changes[i] / students[i], 100 * changes[i] / (students[i] * len(t.items)),
+                float(changes[i] / students[i]),
+                float(100 * changes[i] / (students[i] * len(t.items))),
                 _percent(wr[i], changes[i]), _percent(rw[i], changes[i]), len(t.items),
                 int(bitonal[i]), float(value[i]), bool(flagged[i]), float(edi_index[i]),
                 float(edi_p[i]), int(edi_students[i])))
@@ -232,7 +235,7 @@ def _one_test(t: TestChanges, sd: float, statistic: str,
 
 
 def _percent(part: float, whole: float) -> float:
-    return 100 * part / whole if whole else 0.0
+    return float(100 * part / whole) if whole else 0.0
 
 
 def _qualifies(row: GroupRow, wtr: float, average: float) -> bool:
@@ -272,3 +275,82 @@ def _responses(tests: Sequence[TestChanges], rows: list[GroupRow]) -> tuple[Chan
                                            CHANGE_NAMES[int(t.changes[s, i])]))
     out.sort(key=lambda r: (r.key, r.test, r.lithocode))
     return tuple(out)
+
+
+GROUP_HEADERS = ("county", "district", "school", "grade", "group", "test")
+SEVEN_COLUMNS = ("students with changes", "students in the group",
+                 "average changes per student", "percent of responses changed",
+                 "percent wrong→right", "percent right→wrong", "number of items")
+
+
+def tables(report: Report) -> tuple[Table, ...]:
+    """The flagged groups (the seven columns), the state per grade and test, and the
+    students' responses of the filtered groups (by lithocode)."""
+    flagged = Table("groups", "Flagged groups",
+                    GROUP_HEADERS + SEVEN_COLUMNS + ("bitonal", report.statistic,
+                                                     "group EDI", "EDI p",
+                                                     "students EDI-flagged", "filtered"),
+                    tuple(_key_cells(r.key, r.test) + (
+                        r.students_with_changes, r.students, r.average_changes,
+                        r.percent_changed, r.percent_wrong_to_right,
+                        r.percent_right_to_wrong, r.items, r.bitonal, r.statistic,
+                        _nan_none(r.edi), _nan_none(r.edi_p), r.edi_students, r.filtered)
+                          for r in report.flagged))
+    state = Table("state", "Statewide, per grade and test",
+                  ("test", "grade", "students", "bitonal (no erasure information)",
+                   "mean", "SD", "flag line"),
+                  tuple((s.test, s.grade, s.students, s.bitonal, s.mean, s.sd, s.flag_line)
+                        for s in report.state))
+    responses = Table("responses", "Students' responses, filtered groups",
+                      GROUP_HEADERS + ("lithocode", "item", "original", "final", "change"),
+                      tuple(_key_cells(r.key, r.test) + (r.lithocode, r.item, r.original,
+                                                          r.final, r.change)
+                            for r in report.responses))
+    return flagged, state, responses
+
+
+def _key_cells(key: GroupKey, test: str) -> tuple:
+    return (key.county, key.district, key.school, key.grade, key.group, test)
+
+
+def _nan_none(value: float) -> float | None:
+    return None if np.isnan(value) else value
+
+
+def report_json(report: Report) -> dict:
+    """The JSON form: ``groups`` lists the flagged groups (the seven columns, ``filtered``)."""
+    return {"statistic": report.statistic, "sd": report.sd, "alpha": report.alpha,
+            "state": [{"test": s.test, "grade": s.grade, "students": s.students,
+                       "bitonal": s.bitonal, "mean": round(s.mean, 6),
+                       "sd": round(s.sd, 6), "flag_line": round(s.flag_line, 6)}
+                      for s in report.state],
+            "groups": [r.as_json() for r in report.flagged],
+            "responses": [{"test": r.test, "school": r.key.school, "grade": r.key.grade,
+                           "group": r.key.group, "lithocode": r.lithocode, "item": r.item,
+                           "original": r.original, "final": r.final, "change": r.change}
+                          for r in report.responses]}
+
+
+def summary_lines(report: Report) -> list[str]:
+    rule = ("mean changed answers per student ≥ state mean + "
+            f"{report.sd:g} SD" if report.statistic == "changes" else
+            f"class-size-adjusted wrong→right z ≥ {report.sd:g}")
+    return [f"Rule: {rule}; groups of {MIN_GROUP} or more students; EDI α = {report.alpha:g}.",
+            f"{len(report.flagged)} groups flagged, {len(report.filtered)} on the filtered list."]
+
+
+def chart(report: Report, state: StateRow) -> str:
+    """SVG: the distribution of the groups' statistic for one grade and test, the flag line
+    drawn (and the state mean for the changes statistic)."""
+    lines = {"flag line": state.flag_line}
+    if report.statistic == "changes":
+        lines = {"state mean": state.mean, **lines}
+    xlabel = ("average changed answers per student" if report.statistic == "changes"
+              else "wrong→right z (class-size adjusted)")
+    return distribution_svg(state.group_values, f"{state.test}, grade {state.grade}",
+                            xlabel, lines)
+
+
+def to_pdf_bytes(report: Report) -> bytes:
+    return to_pdf("Mark discrimination (erasure analysis)", summary_lines(report),
+                  tables(report))
