@@ -173,7 +173,7 @@ def mark_discrimination(tests: Sequence[TestChanges], *, test: str | None = None
         state += test_state
         rows += test_rows
     rows = _filter(rows)
-    rows.sort(key=lambda r: (r.key, r.test))
+    rows.sort(key=_order)
     return Report(statistic, sd, alpha, tuple(state), tuple(rows),
                   _responses(chosen, [r for r in rows if r.filtered]))
 
@@ -234,6 +234,12 @@ def _one_test(t: TestChanges, sd: float, statistic: str,
     return state, rows
 
 
+def _order(row: GroupRow) -> tuple[str, ...]:
+    """County, district, school, grade, group, then test."""
+    k = row.key
+    return (k.county, k.district, k.school, k.grade, k.group, row.test)
+
+
 def _percent(part: float, whole: float) -> float:
     return float(100 * part / whole) if whole else 0.0
 
@@ -249,13 +255,14 @@ def _filter(rows: list[GroupRow]) -> list[GroupRow]:
     average of 2 or more changes."""
     by_group: dict[GroupKey, list[GroupRow]] = {}
     for row in rows:
-        by_group.setdefault(row.key, []).append(row)
-    out = []
-    for key_rows in by_group.values():
+        if row.flagged:
+            by_group.setdefault(row.key, []).append(row)
+    listed = set()
+    for key, key_rows in by_group.items():
         two = sum(_qualifies(r, WTR_TWO_TESTS, 0.0) for r in key_rows) >= 2
-        one = any(_qualifies(r, WTR_ONE_TEST, AVERAGE_ONE_TEST) for r in key_rows)
-        out += [replace(r, filtered=(two or one) and r.flagged) for r in key_rows]
-    return out
+        if two or any(_qualifies(r, WTR_ONE_TEST, AVERAGE_ONE_TEST) for r in key_rows):
+            listed.add(key)
+    return [replace(r, filtered=True) if r.flagged and r.key in listed else r for r in rows]
 
 
 def _responses(tests: Sequence[TestChanges], rows: list[GroupRow]) -> tuple[ChangedResponse,
