@@ -7,14 +7,18 @@ Mark discrimination reads the changed-answer rows at ``<SCANSCORE_VAR>/reports/c
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from flask import Blueprint, Response, render_template, request, url_for
 
 from reports import mark_discrimination as md
+from reports import processing
 from reports.changes import load_changes
 from reports.edi import DEFAULT_ALPHA
 from reports.errors import ReportInputError
 from reports.pages import MARK_DISCRIMINATION_TITLE, mark_discrimination_context
-from reports.tables import to_csv
+from reports.reading import read_only
+from reports.tables import Table, cell, to_csv, to_pdf
 from station.config import current_settings
 from station.errors import ApiError
 from station.guard import require_role
@@ -24,6 +28,10 @@ from station.roles import ADMIN, SUPERVISOR
 bp = Blueprint("reports", __name__, template_folder="templates")
 add_nav_item(bp, "Mark discrimination", "reports.mark_discrimination",
              "Erasure analysis: groups whose changed answers stand out.")
+add_nav_item(bp, "Header reconciliation", "reports.header_reconciliation",
+             "Every batch's declared count against the documents found.")
+add_nav_item(bp, "Exceptions report", "reports.exceptions",
+             "Open and resolved capture exceptions by batch, code and age.")
 
 READERS = (SUPERVISOR, ADMIN)
 PAGE_FORMATS = ("html", "csv", "pdf")
@@ -47,6 +55,15 @@ def _format() -> str:
         raise ReportInputError("format", f"unknown format {fmt!r}: use one of "
                                + ", ".join(PAGE_FORMATS))
     return fmt
+
+
+def _csv(tables: tuple[Table, ...], stem: str) -> Response:
+    name = request.args.get("table", tables[0].name)
+    table = next((t for t in tables if t.name == name), None)
+    if table is None:
+        raise ReportInputError("table", f"unknown table {name!r}: use one of "
+                               + ", ".join(t.name for t in tables))
+    return _download(to_csv(table), "text/csv", f"{stem}-{name}.csv")
 
 
 def _download(body: str | bytes, mimetype: str, filename: str) -> Response:
@@ -79,11 +96,7 @@ def _mark_discrimination() -> Response | str:
     tests = load_changes(path)
     report = md.mark_discrimination(tests, **options)
     if fmt == "csv":
-        name = request.args.get("table", "groups")
-        table = next((t for t in md.tables(report) if t.name == name), None)
-        if table is None:
-            raise ReportInputError("table", f"unknown table {name!r}")
-        return _download(to_csv(table), "text/csv", f"mark-discrimination-{name}.csv")
+        return _csv(md.tables(report), "mark-discrimination")
     if fmt == "pdf":
         return _download(md.to_pdf_bytes(report), "application/pdf",
                          "mark-discrimination.pdf")
@@ -94,3 +107,38 @@ def _mark_discrimination() -> Response | str:
         pdf_url=url_for("reports.mark_discrimination", **args, format="pdf"),
         csv_url=lambda name: url_for("reports.mark_discrimination", **args, format="csv",
                                      table=name))
+
+
+def _table_report(endpoint: str, title: str, table: Table, chart: str) -> Response | str:
+    """A one-table report as the page (with its chart), ``?format=csv`` or ``?format=pdf``."""
+    try:
+        fmt = _format()
+        if fmt == "csv":
+            return _csv((table,), endpoint.replace("_", "-"))
+    except ReportInputError as exc:
+        raise ApiError(400, "bad report options", str(exc)) from None
+    if fmt == "pdf":
+        return _download(to_pdf(title, [], (table,)), "application/pdf",
+                         f"{endpoint.replace('_', '-')}.pdf")
+    return render_template(
+        "reports/report.html", title=title, lines=[], charts=[(table.title, chart)],
+        tables=(table,), cell=cell, pdf_url=url_for(f"reports.{endpoint}", format="pdf"),
+        csv_url=lambda name: url_for(f"reports.{endpoint}", format="csv", table=name))
+
+
+@bp.get("/reports/header-reconciliation")
+@require_role(*READERS)
+def header_reconciliation() -> Response | str:
+    with read_only() as session:
+        table = processing.header_reconciliation(session)
+    return _table_report("header_reconciliation", "Header reconciliation", table,
+                         processing.header_chart(table))
+
+
+@bp.get("/reports/exceptions")
+@require_role(*READERS)
+def exceptions() -> Response | str:
+    with read_only() as session:
+        table = processing.exceptions(session, datetime.now(UTC))
+    return _table_report("exceptions", "Capture exceptions", table,
+                         processing.exceptions_chart(table))
