@@ -25,15 +25,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from reports.changes import (  # noqa: E402
-    CHANGE_NONE,
-    RIGHT_TO_WRONG,
-    UNKNOWN,
-    WRONG_TO_RIGHT,
-    WRONG_TO_WRONG,
-    GroupKey,
-    TestChanges,
-)
+from reports import changes as codes  # noqa: E402
+from reports.changes import GroupKey, TestChanges  # noqa: E402
 from reports.mark_discrimination import mark_discrimination  # noqa: E402
 from scoring.psychometrics.simulate import simulate_responses  # noqa: E402
 
@@ -47,15 +40,15 @@ def simulate(test: str, n: int, rng: np.random.Generator) -> TestChanges:
     group = np.arange(n) // CLASS_SIZE
     scores = simulate_responses(rng.normal(size=n), np.linspace(-2, 2, ITEMS), rng)
     erased = rng.random((n, ITEMS)) < ERASE
-    changes = np.where(erased, np.where(scores == 1, WRONG_TO_RIGHT,
+    changes = np.where(erased, np.where(scores == 1, codes.WRONG_TO_RIGHT,
                                         np.where(rng.random((n, ITEMS)) < 0.5,
-                                                 RIGHT_TO_WRONG, WRONG_TO_WRONG)),
-                       CHANGE_NONE).astype(np.int8)
+                                                 codes.RIGHT_TO_WRONG, codes.WRONG_TO_WRONG)),
+                       codes.CHANGE_NONE).astype(np.int8)
     tampered = (group % TAMPERED_CLASS == 0) & (rng.random(n) < 0.6)
-    changes[tampered, :6] = WRONG_TO_RIGHT
+    changes[tampered, :6] = codes.WRONG_TO_RIGHT
     scores[tampered, :6] = 1
     known = rng.random(n) >= BITONAL
-    changes[~known] = UNKNOWN
+    changes[~known] = codes.UNKNOWN
     answer = np.broadcast_to(np.array("A"), (n, ITEMS))
     return TestChanges(test, tuple(f"{test}{i + 1}" for i in range(ITEMS)), groups, group,
                        changes, scores, known, np.char.mod("%09d", np.arange(n)), answer,
@@ -81,7 +74,8 @@ def main(argv: list[str] | None = None) -> None:
           + ", ".join(f"{t:.2f}" for t in times))
     tampered = set(tests[0].groups[::TAMPERED_CLASS])
     caught = {r.key for r in report.filtered if r.key in tampered}
-    print(f"groups compared {len(report.groups):,}, flagged {len(report.flagged):,}, "
+    print(f"groups compared {sum(len(s.group_values) for s in report.state):,}, "
+          f"flagged {len(report.flagged):,}, "
           f"filtered {len(report.filtered):,}, responses listed {len(report.responses):,}; "
           f"tampered classes on the filtered list {len(caught)} of {len(tampered)}")
 

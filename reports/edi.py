@@ -28,8 +28,6 @@ CALIBRATION_SAMPLE = 200_000
 SET_ASIDE_LOGITS = 10.0
 """The difficulty given to an item everyone answered right (minus) or wrong (plus): the
 calibration sets it aside, the EDI treats it as certain."""
-BLOCK = 1 << 15
-"""Students per block: the (block, items) float arrays of the Newton steps stay small."""
 NEWTON_STEPS = 30
 THETA_GRID = np.linspace(-8.0, 8.0, 16_001)
 """Logits, 0.001 apart: the whole test's expected score and information tabulated (the
@@ -62,29 +60,31 @@ def rasch_difficulties(items: tuple[str, ...], scores: np.ndarray) -> np.ndarray
                                else SET_ASIDE_LOGITS) for i, name in enumerate(items)])
 
 
-def rasch_theta(scores: np.ndarray, erased: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """ML ability of each student from the items not ``erased`` (bool (n, items)), Rasch
-    difficulties ``b`` (items,). Zero and perfect scores on those items take the estimate of
-    0.3 points in from the end (as :mod:`scoring.psychometrics.persons`).
+def rasch_theta(scores: np.ndarray, rows: np.ndarray, cols: np.ndarray,
+                b: np.ndarray) -> np.ndarray:
+    """ML ability of each student from the items not erased (the erasures at ``rows``,
+    ``cols``), final ``scores`` 0/1 (n, items), Rasch difficulties ``b`` (items,). Zero and
+    perfect scores on those items take the estimate of 0.3 points in from the end (as
+    :mod:`scoring.psychometrics.persons`).
 
     Erased items are few: the sums over the items used are the whole test's (tabulated on
     :data:`THETA_GRID`, linear interpolation) minus the erased items' (computed exactly),
     so a Newton step costs O(students + erasures), not O(students × items).
     """
-    rows, cols = np.nonzero(erased)
     n = len(scores)
     used = len(b) - np.bincount(rows, minlength=n)
-    raw = scores.sum(axis=1, dtype=np.int64) - np.bincount(rows, weights=scores[rows, cols],
-                                                           minlength=n)
+    raw = np.count_nonzero(scores, axis=1) - np.bincount(rows, weights=scores[rows, cols],
+                                                         minlength=n)
     top = np.maximum(used - EXTREME_ADJUSTMENT, EXTREME_ADJUSTMENT)
     target = np.clip(raw, EXTREME_ADJUSTMENT, top)
     p_grid = 1 / (1 + np.exp(b - THETA_GRID[:, None]))
     expected_all, information_all = p_grid.sum(axis=1), (p_grid * (1 - p_grid)).sum(axis=1)
     mean_b = (b.sum() - np.bincount(rows, weights=b[cols], minlength=n)) / np.maximum(used, 1)
     theta = np.log(target / np.maximum(used - target, EXTREME_ADJUSTMENT)) + mean_b
+    b_erased = b[cols]
     for _ in range(NEWTON_STEPS):
         np.clip(theta, THETA_GRID[0], THETA_GRID[-1], out=theta)
-        p = 1 / (1 + np.exp(b[cols] - theta[rows]))
+        p = 1 / (1 + np.exp(b_erased - theta[rows]))
         expected = _on_grid(theta, expected_all) - np.bincount(rows, weights=p, minlength=n)
         info = _on_grid(theta, information_all) - np.bincount(rows, weights=p * (1 - p),
                                                               minlength=n)
@@ -103,34 +103,25 @@ def _on_grid(theta: np.ndarray, table: np.ndarray) -> np.ndarray:
     return table[k] * (1 - f) + table[k + 1] * f
 
 
-def erasure_detection_index(changes: np.ndarray, scores: np.ndarray,
-                            b: np.ndarray) -> EDI:
-    """The EDI of each student: ``changes`` int8 (n, items) changed-answer codes, ``scores``
-    final item scores 0/1, ``b`` the Rasch difficulties (items,)."""
-    n = changes.shape[0]
-    excess, variance = np.zeros(n), np.zeros(n)
-    for start in range(0, n, BLOCK):
-        block = slice(start, start + BLOCK)
-        excess[block], variance[block] = _parts(changes[block], scores[block], b)
+def erasures(changes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(rows, cols, codes) of the changed answers of ``changes`` (n, items)."""
+    rows, cols = np.nonzero(changes > CHANGE_NONE)
+    return rows, cols, changes[rows, cols]
+
+
+def erasure_detection_index(rows: np.ndarray, cols: np.ndarray, codes: np.ndarray,
+                            scores: np.ndarray, b: np.ndarray) -> EDI:
+    """The EDI of each student: the changed answers at ``rows``, ``cols`` with their
+    ``codes`` (see :func:`erasures`), final item ``scores`` 0/1 (n, items), ``b`` the Rasch
+    difficulties (items,)."""
+    n = len(scores)
+    theta = rasch_theta(scores, rows, cols, b)
+    p = 1 / (1 + np.exp(b[cols] - theta[rows]))
+    right = (codes == WRONG_TO_RIGHT).astype(float)
+    excess = np.bincount(rows, weights=right - p, minlength=n)
+    variance = np.bincount(rows, weights=p * (1 - p), minlength=n)
     index = _index(excess, variance)
     return EDI(index, _p(index), excess, variance)
-
-
-def _parts(changes: np.ndarray, scores: np.ndarray,
-           b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """X - sum P and sum P(1 - P) over each student's erased items (0 without any)."""
-    erased = changes > CHANGE_NONE
-    who = np.flatnonzero(erased.any(axis=1))
-    excess, variance = np.zeros(len(changes)), np.zeros(len(changes))
-    if who.size:
-        e = erased[who]
-        theta = rasch_theta(scores[who], e, b)
-        rows, cols = np.nonzero(e)
-        p = 1 / (1 + np.exp(b[cols] - theta[rows]))
-        right = changes[who][rows, cols] == WRONG_TO_RIGHT
-        excess[who] = np.bincount(rows, weights=right.astype(float) - p, minlength=who.size)
-        variance[who] = np.bincount(rows, weights=p * (1 - p), minlength=who.size)
-    return excess, variance
 
 
 def group_edi(edi: EDI, group: np.ndarray, n_groups: int) -> tuple[np.ndarray, np.ndarray]:

@@ -37,6 +37,7 @@ from reports.charts import distribution_svg
 from reports.edi import (
     DEFAULT_ALPHA,
     erasure_detection_index,
+    erasures,
     group_edi,
     rasch_difficulties,
 )
@@ -123,8 +124,8 @@ class ChangedResponse:
 
 @dataclass(frozen=True)
 class Report:
-    """``groups``: every group compared (≥ 10 students), flagged or not; ``edi_students``
-    of a group: its students whose own EDI p is below ``alpha``."""
+    """``groups``: the flagged groups (the others are in each state row's ``group_values``);
+    ``edi_students`` of a group: its students whose own EDI p is below ``alpha``."""
 
     statistic: str
     sd: float
@@ -184,12 +185,13 @@ def _one_test(t: TestChanges, sd: float, statistic: str,
     known = t.erasure_known
     b = t.difficulties if t.difficulties is not None else \
         rasch_difficulties(t.items, t.scores[known])
-    edi = erasure_detection_index(t.changes[known], t.scores[known], b)
-    edi_index, edi_p = group_edi(edi, t.group[known], n_groups)
-    changed = t.changes > CHANGE_NONE
-    per_student = np.count_nonzero(changed, axis=1)
-    wtr = np.count_nonzero(t.changes == WRONG_TO_RIGHT, axis=1)
-    rtw = np.count_nonzero(t.changes == RIGHT_TO_WRONG, axis=1)
+    rows_, cols, codes = erasures(t.changes)  # bitonal rows hold UNKNOWN: none
+    edi = erasure_detection_index(rows_, cols, codes, t.scores, b)
+    edi_index, edi_p = group_edi(edi, t.group, n_groups)
+    n_students = len(t.group)
+    per_student = np.bincount(rows_, minlength=n_students)
+    wtr = np.bincount(rows_, weights=codes == WRONG_TO_RIGHT, minlength=n_students)
+    rtw = np.bincount(rows_, weights=codes == RIGHT_TO_WRONG, minlength=n_students)
     g = t.group[known]
 
     def total(values: np.ndarray) -> np.ndarray:
@@ -199,7 +201,7 @@ def _one_test(t: TestChanges, sd: float, statistic: str,
     with_changes = total(per_student > 0)
     changes, wr, rw = total(per_student), total(wtr), total(rtw)
     bitonal = np.bincount(t.group[~known], minlength=n_groups)
-    edi_students = np.bincount(t.group[known], weights=edi.p < alpha, minlength=n_groups)
+    edi_students = np.bincount(t.group, weights=edi.p < alpha, minlength=n_groups)
     measure = per_student if statistic == "changes" else wtr
     group_mean = np.divide(total(measure), students, out=np.zeros(n_groups),
                            where=students > 0)
@@ -223,7 +225,7 @@ def _one_test(t: TestChanges, sd: float, statistic: str,
         state.append(StateRow(t.test, grade, int(students_in_grade.sum()),
                               int(bitonal[in_grade].sum()), mu, sigma, float(line),
                               value[eligible]))
-        for i in np.flatnonzero(eligible):
+        for i in np.flatnonzero(flagged):
             rows.append(GroupRow(
                 t.test, t.groups[i], int(with_changes[i]), int(students[i]),
                 float(changes[i] / students[i]),

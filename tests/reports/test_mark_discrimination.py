@@ -47,7 +47,7 @@ def build(test: str):
         g[key(school)] = rows
     for school, rows in on_math.items():
         g[key(school)] = rows if test == "MATH" else students(10)
-    return changed_answers(test, g, bitonal={key("UNDER", "C1"): 3})
+    return changed_answers(test, g, bitonal={key("OVER", "C2"): 3})
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +80,7 @@ def test_flagged_groups_known_by_hand(report):
                        ("HALF", "MATH"), ("HALF", "READ"), ("WR62", "MATH"), ("WR62", "READ"),
                        ("ONE", "MATH"), ("ONEAVG", "MATH"), ("ONE87", "MATH")}
     assert not rows_of(report, "NINE"), "a group of 9 is never compared"
-    assert not rows_of(report, "UNDER")["MATH"].flagged
+    assert not rows_of(report, "UNDER"), "just under the line"
 
 
 def test_filtered_list_known_by_hand(report):
@@ -102,8 +102,8 @@ def test_the_seven_columns(report):
 
 
 def test_bitonal_students_counted_apart_never_as_no_changes(report):
-    under = rows_of(report, "UNDER")["MATH"]
-    assert (under.students, under.bitonal, under.average_changes) == (20, 3, 1.85)
+    over = rows_of(report, "OVER")["MATH"]
+    assert (over.students, over.bitonal, over.average_changes) == (20, 3, 1.9)
 
 
 def test_students_responses_by_lithocode_for_the_filtered_groups(report):
@@ -123,7 +123,7 @@ def test_wtr_z_is_the_class_size_adjusted_mean():
     one = rows_of(report, "ONE")["MATH"]
     assert one.statistic == pytest.approx((1.8 - mu) / (sigma / np.sqrt(10)))
     assert one.flagged
-    assert not rows_of(report, "OVER")["MATH"].flagged, "no wrong→right changes"
+    assert "MATH" not in rows_of(report, "OVER"), "no wrong→right changes"
 
 
 @pytest.mark.parametrize(("options", "code"), [
