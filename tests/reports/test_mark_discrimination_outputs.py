@@ -152,3 +152,10 @@ def test_without_rows_the_page_says_so(client, login):
     login(client, "supervisor")
     html = client.get("/reports/mark-discrimination").get_data(as_text=True)
     assert "No changed-answer rows yet" in html
+
+
+def test_html_is_one_file_with_its_charts_and_tables(changes_file):
+    result = run("--changes", str(changes_file), "--format", "html")
+    assert result.exit_code == 0
+    assert result.output.count("<svg") == 2
+    assert page_rows(result.output, "groups") == 11
