@@ -23,6 +23,8 @@ import handscore.cli
 import handscore.demo
 import handscore.views
 import omr.cli
+import reports.cli
+import reports.views
 import sample_sheets.cli
 import sample_sheets.demo
 import scoring.cli
@@ -42,6 +44,7 @@ BLUEPRINTS = (
     capture.views.bp,
     edit_station.views.bp,
     handscore.views.bp,
+    reports.views.bp,
 )
 """Every area's blueprint; the station's first, so its templates (``base.html``) are found."""
 
@@ -154,6 +157,7 @@ COMMANDS = (
     scoring.cli.test_group,
     scoring.cli.score_group,
     scoring.cli.preid_group,
+    reports.cli.report,
 )
 """Every area's commands (click commands or groups)."""
 
