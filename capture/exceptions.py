@@ -124,12 +124,14 @@ def resolve_many(session: Session, exception_ids: list[int], action: str, actor,
     rolls back."""
     if not exception_ids:
         raise Invalid("nothing chosen", "choose one or more exceptions")
-    done = []
-    for exception_id in dict.fromkeys(exception_ids):
+    done, chosen = [], list(dict.fromkeys(exception_ids))
+    for exception_id in chosen:
         try:
             done.append(resolve(session, exception_id, action, actor, note=note,
                                 batch_id=batch_id))
         except DomainError as exc:
+            if len(chosen) == 1:
+                raise
             raise type(exc)(exc.error, f"exception {exception_id}: {exc.detail}; "
                                        "none of the chosen was resolved") from None
     return done
