@@ -4,6 +4,7 @@ those computed from the deck's truth."""
 import numpy as np
 import pytest
 
+from omr.levels import TemplateCache
 from omr.read import read_page
 from sample_sheets.deck import generate_deck
 from sample_sheets.loader import load_forms
@@ -14,6 +15,7 @@ from scoring.results import score_record
 from scoring.scorer import CHANGE_NAMES, UNKNOWN, score
 
 FORMS = load_forms()
+TEMPLATES = TemplateCache()
 TEST = load_test("demo_reading")
 
 
@@ -23,7 +25,7 @@ def deck():
     out = []
     for n, scan in enumerate(generate_deck(FORMS["answer_folder"], 6, seed=19,
                                            effects="typical").documents()):
-        records = [read_page(p.image, FORMS) for p in scan.pages]
+        records = [read_page(p.image, FORMS, templates=TEMPLATES) for p in scan.pages]
         assert all(r.status == "ok" for r in records), [r.reason for r in records]
         out.append((_from_truth(n, scan.truth), document_from_reads(n, records)))
     return out
@@ -73,7 +75,7 @@ def test_changed_answer_codes_worked_from_the_truth_by_hand(deck):
 def test_pages_scanned_bitonal_are_marked_so_not_no_changes():
     scan = next(generate_deck(FORMS["answer_folder"], 1, seed=19, effects="none",
                               image_format="tif").documents())
-    records = [read_page(p.image, FORMS) for p in scan.pages]
+    records = [read_page(p.image, FORMS, templates=TEMPLATES) for p in scan.pages]
     doc = document_from_reads(0, records)
     assert not doc.erasure_known
     scores = _scores([doc])
