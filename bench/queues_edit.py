@@ -25,13 +25,11 @@ import http.client
 import json
 import os
 import random
-import re
 import subprocess
 import sys
 import threading
 import time
 import urllib.parse
-import uuid
 from contextlib import contextmanager
 from pathlib import Path
 from statistics import quantiles
@@ -41,8 +39,9 @@ from sqlalchemy import create_engine, text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from scratch import scratch_database  # noqa: E402
+
 from capture.formset import known_forms  # noqa: E402
-from station import migrate  # noqa: E402
 from station.accounts import create_user  # noqa: E402
 from station.db import dispose_engine, session_scope  # noqa: E402
 
@@ -153,21 +152,6 @@ def build(url: str, documents: int, items: int) -> float:
     return time.perf_counter() - started
 
 
-@contextmanager
-def database(postgres: str):
-    name = f"bench_edit_{uuid.uuid4().hex[:6]}"
-    admin = create_engine(postgres, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'CREATE DATABASE "{name}"'))
-    url = re.sub(r"/[^/]*$", f"/{name}", postgres)
-    try:
-        migrate.upgrade(url)
-        yield url
-    finally:
-        dispose_engine(url)
-        with admin.connect() as c:
-            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @contextmanager
@@ -305,7 +289,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     args.work.mkdir(parents=True, exist_ok=True)
     os.environ.update(SCANSCORE_VAR=str(args.work), SCANSCORE_PASSWORD_HASH=FAST_HASH)
-    with database(args.postgres) as url:
+    with scratch_database(args.postgres, "bench_edit") as url:
         seconds = build(url, args.documents, args.items)
         print(f"built {args.documents:,} documents, {args.items:,} open items in "
               f"{seconds:.0f} s")

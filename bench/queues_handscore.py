@@ -24,7 +24,6 @@ import http.client
 import json
 import os
 import random
-import re
 import socket
 import subprocess
 import sys
@@ -41,10 +40,11 @@ from sqlalchemy import create_engine, text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from scratch import scratch_database  # noqa: E402
+
 from handscore.catalog import save_prompt  # noqa: E402
 from handscore.monitoring import agreement_report  # noqa: E402
-from station import migrate  # noqa: E402
-from station.db import dispose_engine, session_scope  # noqa: E402
+from station.db import session_scope  # noqa: E402
 
 LIVE = {"id": "BENCH-LIVE", "title": "Benchmark: live scoring",
         "traits": [{"name": "score", "min": 1, "max": 4}],
@@ -56,22 +56,6 @@ PASSWORD = "bench-password"
 CHEAP_HASH = "pbkdf2:sha256:1000"
 
 
-@contextmanager
-def database(postgres: str):
-    """A new database on the server of ``postgres``, migrated; dropped at the end."""
-    name = f"bench_handscore_{uuid.uuid4().hex[:6]}"
-    admin = create_engine(postgres, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'CREATE DATABASE "{name}"'))
-    url = re.sub(r"/[^/]*$", f"/{name}", postgres)
-    try:
-        migrate.upgrade(url)
-        yield url
-    finally:
-        dispose_engine(url)
-        with admin.connect() as c:
-            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def build(url: str, responses: int, scorers: int, agreement_reads: int) -> None:
@@ -298,7 +282,7 @@ def main(argv: list[str] | None = None) -> None:
         "SCANSCORE_BENCH_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
     args = parser.parse_args(argv)
     work = Path(os.environ.get("TMPDIR", "/tmp")) / f"bench_handscore_{uuid.uuid4().hex[:6]}"
-    with database(args.postgres) as url:
+    with scratch_database(args.postgres, "bench_handscore") as url:
         started = time.perf_counter()
         build(url, args.responses, args.scorers, args.agreement_reads)
         print(f"built {args.responses:,} responses, {VALIDITY_PAPERS:,} validity papers, "

@@ -20,26 +20,23 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import resource
 import statistics
 import sys
 import time
-import uuid
-from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import create_engine, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from scratch import scratch_database  # noqa: E402
 
 from scoring.definitions import definition_from_document  # noqa: E402
 from scoring.records import Demographics, ItemResponse, ScoringDocument  # noqa: E402
 from scoring.run import score_students  # noqa: E402
 from scoring.scorer import MULTIPLE, NO_CONDITION, NOT_CHANGED, OMIT, score  # noqa: E402
-from station import migrate  # noqa: E402
-from station.db import dispose_engine, session_scope  # noqa: E402
+from station.db import session_scope  # noqa: E402
 
 ITEMS, OPTIONS = 120, "ABCD"
 
@@ -102,21 +99,6 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-@contextmanager
-def bench_database(postgres: str):
-    name = f"bench_scoring_{uuid.uuid4().hex[:6]}"
-    admin = create_engine(postgres, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'CREATE DATABASE "{name}"'))
-    url = re.sub(r"/[^/]*$", f"/{name}", postgres)
-    try:
-        migrate.upgrade(url)
-        yield url
-    finally:
-        dispose_engine(url)
-        with admin.connect() as c:
-            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def clean_records(definition, arrays: dict[str, np.ndarray], n: int) -> list[ScoringDocument]:
@@ -144,7 +126,7 @@ def database_path(definition, arrays: dict[str, np.ndarray], n: int, postgres: s
     docs = clean_records(definition, arrays, n)
     print(f"database path: {n:,} students' clean records, PostgreSQL, load average "
           f"{os.getloadavg()[0]:.2f}")
-    with bench_database(postgres) as url:
+    with scratch_database(postgres, "bench_scoring") as url:
         for label in ("first scoring", "again, unchanged"):
             start = time.perf_counter()
             with session_scope(url) as session:
