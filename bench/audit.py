@@ -17,15 +17,14 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from scratch import scratch_database  # noqa: E402
 
 from station import audit, migrate  # noqa: E402
 from station.db import dispose_engine, session_scope  # noqa: E402
@@ -41,19 +40,8 @@ def fresh_database(postgres: str | None) -> Iterator[str]:
             yield url
             dispose_engine(url)
         return
-    name = f"scanscore_bench_audit_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(postgres, isolation_level="AUTOCOMMIT", pool_size=1)
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = postgres.rsplit("/", 1)[0] + f"/{name}"
-    try:
-        migrate.upgrade(url)
+    with scratch_database(postgres, "scanscore_bench_audit") as url:
         yield url
-    finally:
-        dispose_engine(url)
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def one_run(url: str, entries: int, writers: int) -> tuple[float, float]:

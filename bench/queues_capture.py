@@ -28,21 +28,20 @@ import hashlib
 import json
 import os
 import random
-import re
 import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from statistics import median, quantiles
 
 import psycopg
-from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from scratch import scratch_database  # noqa: E402
 
 from capture.demo import BatchSpec, write_batch  # noqa: E402
 from capture.formset import known_forms  # noqa: E402
@@ -229,28 +228,6 @@ def build(url: str, season: Season) -> dict[str, float]:
     return times
 
 
-@contextmanager
-def season_database(postgres: str, keep: bool) -> Iterator[str]:
-    """A new, migrated database on the server of ``postgres``; dropped after
-    unless ``keep``."""
-    name = f"bench_capture_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(postgres, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'CREATE DATABASE "{name}"'))
-    url = re.sub(r"/[^/]*$", f"/{name}", postgres)
-    try:
-        migrate.upgrade(url)
-        yield url
-    finally:
-        dispose_engine(url)
-        if keep:
-            print(f"kept the database: {url}")
-        else:
-            with admin.connect() as c:
-                c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 def operator_client(url: str, work: Path, username: str):
     """A test client of the app on ``url``, logged in as a new operator."""
     from app import create_app
@@ -341,7 +318,7 @@ def main(argv: list[str] | None = None) -> None:
         migrate.upgrade(args.database)
         measure(args.database, season, args)
         return
-    with season_database(args.postgres, args.keep) as url:
+    with scratch_database(args.postgres, "bench_capture", args.keep) as url:
         start = time.perf_counter()
         times = build(url, season)
         built = time.perf_counter() - start

@@ -15,9 +15,10 @@ from station.db import dispose_engine
 
 
 @contextmanager
-def scratch_database(postgres: str, prefix: str) -> Iterator[str]:
+def scratch_database(postgres: str, prefix: str, keep: bool = False) -> Iterator[str]:
     """The URL of a new database ``<prefix>_<random>`` on the server of ``postgres``,
-    migrated to the newest revision; dropped (connections ended) on leaving."""
+    migrated to the newest revision; dropped (connections ended) on leaving, unless
+    ``keep`` (then its URL is printed)."""
     name = f"{prefix}_{uuid.uuid4().hex[:6]}"
     admin = create_engine(postgres, isolation_level="AUTOCOMMIT")
     with admin.connect() as c:
@@ -28,6 +29,9 @@ def scratch_database(postgres: str, prefix: str) -> Iterator[str]:
         yield url
     finally:
         dispose_engine(url)
-        with admin.connect() as c:
-            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        if keep:
+            print(f"kept the database: {url}")
+        else:
+            with admin.connect() as c:
+                c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
